@@ -1,0 +1,340 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A minimal, fast Docker Engine API probe over ``ssl`` + ``http.client``.
+
+Why not docker-py / requests: both honour ``REQUESTS_CA_BUNDLE`` /
+``CURL_CA_BUNDLE`` and then silently verify the server against the wrong
+bundle. Here the TLS context trusts exactly the node's CA (or, without a CA,
+the system store), nothing from the environment, and verification is always
+on when TLS is on.
+
+A probe does ``GET /_ping``, ``/version`` and ``/info`` on one keep-alive
+connection, all bounded by one deadline, and classifies every failure into a
+short reason (refused, timeout, certificate rejected, wrong CA, ...).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import re
+import socket
+import ssl
+import tempfile
+import time
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.six.moves import http_client
+from ansible.module_utils.six.moves.urllib.parse import urlparse
+
+CONNECTED = "connected"
+FAILED = "failed"
+UNKNOWN = "unknown"
+
+GPU_RUNTIME_RE = re.compile(r"nvidia|cuda|rocm|amd|habana|gpu|cdi", re.I)
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+
+
+class Endpoint(object):
+    """How to reach one Docker engine."""
+
+    def __init__(self, docker_host, tls=True, ca_cert=None, client_cert=None, client_key=None):
+        self.docker_host = docker_host
+        self.tls = tls
+        self.ca_cert = ca_cert
+        self.client_cert = client_cert
+        self.client_key = client_key
+
+
+class ProbeResult(object):
+    def __init__(self, status, error=None, engine=None, containers=None, duration=0.0):
+        self.status = status
+        self.error = error
+        self.engine = engine or {}
+        self.containers = containers
+        self.duration = duration
+
+    def as_dict(self):
+        return {"docker_status": self.status, "docker_error": self.error, "engine": self.engine,
+                "duration": round(self.duration, 3)}
+
+
+class EndpointError(ValueError):
+    pass
+
+
+def parse_docker_host(docker_host):
+    """Return (kind, host, port, path) for tcp://, https://, http:// and unix:// URLs."""
+    url = urlparse(docker_host)
+    scheme = (url.scheme or "").lower()
+    if scheme == "unix":
+        path = url.path or url.netloc
+        if not path:
+            raise EndpointError("unix:// address without a socket path")
+        return "unix", None, None, path
+    if scheme not in ("tcp", "https", "http"):
+        raise EndpointError("unsupported scheme %r (use tcp://HOST:PORT, https://, http:// or unix://)" % scheme)
+    try:
+        port = url.port
+    except ValueError:
+        raise EndpointError("invalid port in %r" % docker_host)
+    if not url.hostname:
+        raise EndpointError("no host in %r" % docker_host)
+    return scheme, url.hostname, port, None
+
+
+def is_loopback(docker_host):
+    try:
+        kind, host, _port, _path = parse_docker_host(docker_host)
+    except EndpointError:
+        return False
+    if kind == "unix":
+        return True
+    return host in LOOPBACK_NAMES or host.startswith("127.") or host == "::1"
+
+
+def default_port(tls):
+    return 2376 if tls else 2375
+
+
+class _UnixHTTPConnection(http_client.HTTPConnection):
+    def __init__(self, path, timeout):
+        http_client.HTTPConnection.__init__(self, "localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        sock.connect(self._path)
+        self.sock = sock
+
+
+def _write_private(directory, name, text):
+    path = os.path.join(directory, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    return path
+
+
+def build_ssl_context(endpoint):
+    """An SSLContext that trusts only the node's CA and presents its client cert."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.check_hostname = True
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    if endpoint.ca_cert:
+        try:
+            ctx.load_verify_locations(cadata=endpoint.ca_cert)
+        except (ssl.SSLError, ValueError) as exc:
+            raise EndpointError("ca_cert is not a usable PEM certificate (%s)" % exc)
+    else:
+        ctx.load_default_certs()
+    if endpoint.client_cert or endpoint.client_key:
+        if not (endpoint.client_cert and endpoint.client_key):
+            raise EndpointError("client_cert and client_key must be given together")
+        tmpdir = tempfile.mkdtemp(prefix="gpufleet-tls-")
+        try:
+            cert = _write_private(tmpdir, "cert.pem", endpoint.client_cert)
+            key = _write_private(tmpdir, "key.pem", endpoint.client_key)
+            try:
+                ctx.load_cert_chain(cert, key)
+            except ssl.SSLError as exc:
+                raise EndpointError("client_cert/client_key are not a matching PEM pair (%s)" % exc)
+        finally:
+            for name in ("cert.pem", "key.pem"):
+                try:
+                    os.unlink(os.path.join(tmpdir, name))
+                except OSError:
+                    pass
+            os.rmdir(tmpdir)
+    return ctx
+
+
+def _ssl_reason(exc):
+    """Short, user-facing reason for an SSL failure."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        msg = getattr(exc, "verify_message", None) or str(exc)
+        hint = ""
+        if "unable to get local issuer" in msg or "self-signed certificate" in msg or "self signed" in msg:
+            hint = " (wrong CA: ca_cert did not sign the server certificate)"
+        elif "expired" in msg:
+            hint = " (the server certificate has expired)"
+        elif "mismatch" in msg or "match" in msg:
+            hint = " (the server certificate is not valid for this address)"
+        return "server certificate rejected: %s%s" % (msg, hint)
+    text = (getattr(exc, "reason", None) or str(exc) or exc.__class__.__name__)
+    upper = str(text).upper()
+    if "CERTIFICATE_REQUIRED" in upper:
+        return "client certificate rejected by the server: the server requires a client certificate"
+    if "EXPIRED" in upper:
+        return "client certificate rejected by the server: certificate expired (%s)" % text
+    if "BAD_CERTIFICATE" in upper or "UNKNOWN_CA" in upper or "CERTIFICATE_UNKNOWN" in upper \
+            or "DECRYPT_ERROR" in upper:
+        return "client certificate rejected by the server (%s)" % text
+    if "WRONG_VERSION_NUMBER" in upper or "RECORD_LAYER" in upper or "PACKET_LENGTH" in upper:
+        return "TLS handshake failed: the endpoint does not speak TLS (is it a plain-TCP port?)"
+    return "TLS error: %s" % text
+
+
+def _classify(exc, timeout):
+    if isinstance(exc, EndpointError):
+        return str(exc)
+    if isinstance(exc, socket.timeout):
+        return "timeout: no answer within %gs" % timeout
+    if isinstance(exc, ssl.SSLError):
+        return _ssl_reason(exc)
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset by the server (client certificate rejected or not a Docker API port)"
+    if isinstance(exc, socket.gaierror):
+        return "cannot resolve host name: %s" % exc
+    if isinstance(exc, FileNotFoundError):
+        return "socket not found: %s" % exc
+    if isinstance(exc, (http_client.RemoteDisconnected, http_client.BadStatusLine)):
+        return "the server closed the connection without an HTTP answer (client certificate rejected?)"
+    if isinstance(exc, http_client.HTTPException):
+        return "bad HTTP answer: %s" % exc
+    if isinstance(exc, OSError):
+        return "connection failed: %s" % (exc.strerror or exc)
+    return "%s: %s" % (exc.__class__.__name__, exc)
+
+
+class DockerClient(object):
+    """One keep-alive connection to an engine, every call bounded by ``deadline``."""
+
+    def __init__(self, endpoint, timeout=5.0):
+        self.endpoint = endpoint
+        self.timeout = float(timeout)
+        self.deadline = time.time() + self.timeout
+        kind, host, port, path = parse_docker_host(endpoint.docker_host)
+        use_tls = endpoint.tls and kind != "unix"
+        if kind == "https":
+            use_tls = True
+        if kind == "unix":
+            self.conn = _UnixHTTPConnection(path, self.timeout)
+        elif use_tls:
+            ctx = build_ssl_context(endpoint)
+            self.conn = http_client.HTTPSConnection(host, port or default_port(True), timeout=self.timeout,
+                                                    context=ctx)
+        else:
+            self.conn = http_client.HTTPConnection(host, port or default_port(False), timeout=self.timeout)
+
+    def _remaining(self):
+        left = self.deadline - time.time()
+        if left <= 0:
+            raise socket.timeout("deadline")
+        return left
+
+    def get(self, path):
+        left = self._remaining()
+        if self.conn.sock is not None:
+            self.conn.sock.settimeout(left)
+        else:
+            self.conn.timeout = left
+        self.conn.request("GET", path, headers={"Host": "docker", "Accept": "application/json"})
+        if self.conn.sock is not None:
+            self.conn.sock.settimeout(self._remaining())
+        resp = self.conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            detail = body[:200].decode("utf-8", "replace").strip()
+            try:
+                detail = json.loads(detail).get("message", detail)
+            except (ValueError, AttributeError):
+                pass
+            raise http_client.HTTPException("GET %s returned HTTP %d %s" % (path, resp.status, detail))
+        if path == "/_ping":
+            return body.decode("utf-8", "replace")
+        try:
+            return json.loads(body.decode("utf-8"))
+        except ValueError:
+            raise http_client.HTTPException("GET %s did not return JSON (is this a Docker API?)" % path)
+
+    def close(self):
+        try:
+            self.conn.close()
+        except Exception:
+            pass
+
+
+def engine_facts(version, info):
+    runtimes = sorted((info.get("Runtimes") or {}).keys())
+    gpu_runtimes = [r for r in runtimes if GPU_RUNTIME_RE.search(r)
+                    or GPU_RUNTIME_RE.search(str((info.get("Runtimes") or {}).get(r, {}).get("path", "")))]
+    return {
+        "ncpu": info.get("NCPU"),
+        "mem_total": info.get("MemTotal"),
+        "os": info.get("OperatingSystem"),
+        "os_type": info.get("OSType"),
+        "kernel": info.get("KernelVersion"),
+        "architecture": info.get("Architecture"),
+        "hostname": info.get("Name"),
+        "docker_version": version.get("Version") or info.get("ServerVersion"),
+        "api_version": version.get("ApiVersion"),
+        "runtimes": runtimes,
+        "default_runtime": info.get("DefaultRuntime"),
+        "gpu_runtimes": gpu_runtimes,
+        "containers_running": info.get("ContainersRunning"),
+    }
+
+
+def probe(endpoint, timeout=5.0, list_containers=False):
+    """Test one engine. Never raises; returns a ProbeResult."""
+    start = time.time()
+    if not endpoint.docker_host:
+        return ProbeResult(UNKNOWN, "no docker_host: the connection cannot be tested")
+    client = None
+    try:
+        client = DockerClient(endpoint, timeout)
+        ping = client.get("/_ping")
+        if "OK" not in ping:
+            raise http_client.HTTPException("GET /_ping answered %r instead of OK" % ping[:50])
+        version = client.get("/version")
+        info = client.get("/info")
+        containers = None
+        if list_containers:
+            containers = client.get("/containers/json")
+        return ProbeResult(CONNECTED, None, engine_facts(version, info), containers, time.time() - start)
+    except EndpointError as exc:
+        return ProbeResult(FAILED, str(exc), duration=time.time() - start)
+    except Exception as exc:  # every failure becomes a reason, never a traceback
+        return ProbeResult(FAILED, _classify(exc, timeout), duration=time.time() - start)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def running_containers(endpoint, timeout=5.0):
+    """Return (names of running containers or None, error)."""
+    result = probe(endpoint, timeout, list_containers=True)
+    if result.status != CONNECTED:
+        return None, result.error
+    names = []
+    for item in result.containers or []:
+        cnames = item.get("Names") or [item.get("Id", "")[:12]]
+        names.append(cnames[0].lstrip("/"))
+    return names, None
+
+
+def probe_many(endpoints, timeout=5.0, max_workers=64):
+    """Probe ``{key: Endpoint}`` concurrently; return ``{key: ProbeResult}``."""
+    results = {}
+    if not endpoints:
+        return results
+    workers = max(1, min(int(max_workers), len(endpoints)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = dict((pool.submit(probe, ep, timeout), key) for key, ep in endpoints.items())
+        for future, key in futures.items():
+            results[key] = future.result()
+    return results
+
+
+__all__ = ["Endpoint", "ProbeResult", "probe", "probe_many", "running_containers", "parse_docker_host",
+           "is_loopback", "CONNECTED", "FAILED", "UNKNOWN"]

@@ -1,0 +1,214 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Where compute-node records live.
+
+``NodeRegistry`` is the whole storage interface the modules use: records are
+plain JSON-able dicts keyed by node name; secrets inside them are already
+ciphertext (see ``secrets.py``), so a backend never sees plain secrets.
+``SQLiteRegistry`` is the default backend; a PostgreSQL backend only has to
+implement the same six methods and be returned by ``open_registry``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import random
+import sqlite3
+import time
+
+from ansible_collections.gpufleet.ops.plugins.module_utils.compute.errors import ComputeError
+
+DEFAULT_REGISTRY = "~/.local/share/gpufleet/registry.db"
+
+
+class NodeRegistry(object):
+    """Storage interface. Every method is atomic on its own."""
+
+    def get(self, name):
+        """Return the record called ``name`` or None."""
+        raise NotImplementedError
+
+    def list(self):
+        """Return all records, sorted by name."""
+        raise NotImplementedError
+
+    def update(self, name, mutate):
+        """Atomically replace the record ``name`` with ``mutate(current)``.
+
+        ``current`` is the stored record or None. ``mutate`` returns the new
+        record, None to delete it, or ``current`` itself (the same object) to
+        leave it untouched. Returns what ``mutate`` returned.
+        """
+        raise NotImplementedError
+
+    def delete(self, name):
+        """Delete ``name``; return True when it existed."""
+        raise NotImplementedError
+
+    def meta_setdefault(self, key, value):
+        """Store ``value`` under ``key`` unless a value is there; return the stored one."""
+        raise NotImplementedError
+
+    def close(self):
+        pass
+
+
+def _is_busy(exc):
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class SQLiteRegistry(NodeRegistry):
+    """SQLite file with WAL journaling; safe for many concurrent writers.
+
+    Every write is ``BEGIN IMMEDIATE`` (the write lock is taken before the read
+    of a read-modify-write, so no update is lost), SQLite's own busy timeout
+    waits for other writers, and a jittered retry covers the cases where SQLite
+    reports "locked" without waiting (WAL set-up, schema creation).
+    """
+
+    BUSY_TIMEOUT_MS = 30000
+    RETRY_DEADLINE_S = 60.0
+
+    def __init__(self, path):
+        self.path = os.path.abspath(os.path.expanduser(path))
+        parent = os.path.dirname(self.path)
+        try:
+            if not os.path.isdir(parent):
+                os.makedirs(parent, 0o700)
+            if not os.path.exists(self.path):
+                fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+                os.close(fd)
+        except OSError as exc:
+            raise ComputeError("cannot create the registry file %s: %s" % (self.path, exc), field="registry")
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=self.BUSY_TIMEOUT_MS / 1000.0,
+                                         isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise ComputeError("cannot open the registry %s: %s" % (self.path, exc), field="registry")
+        self._retry(self._init_schema)
+
+    # -- plumbing -----------------------------------------------------------
+    def _retry(self, func, *args):
+        deadline = time.time() + self.RETRY_DEADLINE_S
+        delay = 0.01
+        while True:
+            try:
+                return func(*args)
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.time() > deadline:
+                    raise ComputeError("registry %s: %s" % (self.path, exc), field="registry")
+                try:
+                    self._conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                time.sleep(delay + random.random() * delay)
+                delay = min(delay * 2, 0.5)
+            except sqlite3.DatabaseError as exc:
+                raise ComputeError("registry %s is not a usable SQLite database: %s" % (self.path, exc),
+                                   field="registry")
+
+    def _init_schema(self):
+        conn = self._conn
+        conn.execute("PRAGMA busy_timeout=%d" % self.BUSY_TIMEOUT_MS)
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, data TEXT NOT NULL,"
+                         " updated REAL NOT NULL)")
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+
+    # -- interface ------------------------------------------------------------
+    def get(self, name):
+        def _get():
+            row = self._conn.execute("SELECT data FROM nodes WHERE name = ?", (name,)).fetchone()
+            return json.loads(row[0]) if row else None
+        return self._retry(_get)
+
+    def list(self):
+        def _list():
+            rows = self._conn.execute("SELECT data FROM nodes ORDER BY name").fetchall()
+            return [json.loads(r[0]) for r in rows]
+        return self._retry(_list)
+
+    def update(self, name, mutate):
+        def _update():
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute("SELECT data FROM nodes WHERE name = ?", (name,)).fetchone()
+                current = json.loads(row[0]) if row else None
+                new = mutate(current)
+                if new is None:
+                    if current is not None:
+                        conn.execute("DELETE FROM nodes WHERE name = ?", (name,))
+                elif new is not current:
+                    conn.execute("INSERT OR REPLACE INTO nodes (name, data, updated) VALUES (?, ?, ?)",
+                                 (name, json.dumps(new, sort_keys=True), time.time()))
+                conn.execute("COMMIT")
+                return new
+            except BaseException:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                raise
+        return self._retry(_update)
+
+    def delete(self, name):
+        existed = []
+        self.update(name, lambda cur: existed.append(cur is not None))
+        return bool(existed and existed[0])
+
+    def meta_setdefault(self, key, value):
+        def _meta():
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+                stored = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
+                conn.execute("COMMIT")
+                return stored
+            except BaseException:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                raise
+        return self._retry(_meta)
+
+    def meta_get(self, key):
+        def _get():
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return row[0] if row else None
+        return self._retry(_get)
+
+    def close(self):
+        try:
+            self._conn.close()
+        except sqlite3.Error:
+            pass
+
+
+def open_registry(location=None):
+    """Open the registry named by ``location`` (a path or ``sqlite:///path``)."""
+    location = location or DEFAULT_REGISTRY
+    if "://" in location:
+        scheme, rest = location.split("://", 1)
+        if scheme == "sqlite":
+            return SQLiteRegistry(rest)
+        raise ComputeError("unsupported registry scheme %r in %r (supported: a file path or sqlite:///path)"
+                           % (scheme, location), field="registry")
+    return SQLiteRegistry(location)

@@ -1,0 +1,575 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Parse and validate gpuctl YAML specs (kinds training, inference, notebook, resource).
+
+Every problem is reported as ``(path, reason)`` where path is the YAML path of the
+field (``resources.gpu``, ``storage.workdirs[1].path``). All problems of a document
+are collected and raised together as one SpecError. Nothing here talks to a cluster.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
+
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # pragma: no cover
+    HAS_YAML = False
+
+SPEC_VERSION = "v0.1"
+KINDS = ("training", "inference", "notebook", "resource")
+PRIORITIES = ("high", "medium", "low")
+DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1123_SUB = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+QUANTITY = re.compile(r"^([0-9]+(\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+DURATION = re.compile(r"^([0-9]+)(ms|s|m|h)?$")
+TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}")
+MAX_NAME = 52
+BINARY = {"Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60}
+DECIMAL = {"m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+
+
+def _p(path, key):
+    if isinstance(key, int):
+        return "%s[%d]" % (path, key)
+    return "%s.%s" % (path, key) if path else str(key)
+
+
+def _tname(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return type(value).__name__
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Ctx(object):
+    def __init__(self):
+        self.errors = []
+
+    def err(self, path, reason):
+        self.errors.append((path, reason))
+
+
+# ---------------------------------------------------------------- field checkers
+# Each checker: (ctx, value, path) -> normalised value, or None after ctx.err().
+
+def t_str(nonempty=True, pattern=None, pattern_msg=None, max_len=None):
+    def check(ctx, value, path):
+        if not isinstance(value, str):
+            ctx.err(path, "must be a string, got %s %s" % (_tname(value), _short(value)))
+            return None
+        if nonempty and not value.strip():
+            ctx.err(path, "must not be empty")
+            return None
+        if max_len and len(value) > max_len:
+            ctx.err(path, "must be at most %d characters (got %d)" % (max_len, len(value)))
+            return None
+        if pattern is not None and not pattern.match(value):
+            ctx.err(path, "%s (got %s)" % (pattern_msg, _short(value)))
+            return None
+        return value
+    return check
+
+
+def t_name():
+    return t_str(pattern=DNS1035, max_len=MAX_NAME,
+                 pattern_msg="must be a lower-case DNS-1035 name: letters, digits and '-', starting with a letter")
+
+
+def t_scalar_str():
+    """A string; integers and numbers are accepted and kept as their text."""
+    def check(ctx, value, path):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            ctx.err(path, "must be a string, got %s %s" % (_tname(value), _short(value)))
+            return None
+        return str(value)
+    return check
+
+
+def t_int(minimum=None, maximum=None):
+    def check(ctx, value, path):
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                ctx.err(path, "must be an integer, got %s %s" % (_tname(value), _short(value)))
+                return None
+        if minimum is not None and value < minimum:
+            ctx.err(path, "must be >= %d (got %d)" % (minimum, value))
+            return None
+        if maximum is not None and value > maximum:
+            ctx.err(path, "must be <= %d (got %d)" % (maximum, value))
+            return None
+        return value
+    return check
+
+
+def t_bool():
+    def check(ctx, value, path):
+        if not isinstance(value, bool):
+            ctx.err(path, "must be true or false, got %s %s" % (_tname(value), _short(value)))
+            return None
+        return value
+    return check
+
+
+def t_enum(choices):
+    def check(ctx, value, path):
+        if not isinstance(value, str) or value not in choices:
+            ctx.err(path, "must be one of %s (got %s)" % (", ".join(choices), _short(value)))
+            return None
+        return value
+    return check
+
+
+def parse_quantity(text):
+    """Kubernetes quantity string -> float (base units). Raises ValueError."""
+    match = QUANTITY.match(text)
+    if not match:
+        raise ValueError(text)
+    number = float(match.group(1))
+    suffix = match.group(3) or ""
+    if suffix in BINARY:
+        return number * BINARY[suffix]
+    return number * DECIMAL[suffix]
+
+
+def t_cpu():
+    def check(ctx, value, path):
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            ctx.err(path, "must be a CPU count (8, 0.5) or quantity ('500m'), got %s %s" % (_tname(value), _short(value)))
+            return None
+        text = str(value)
+        try:
+            amount = parse_quantity(text)
+        except ValueError:
+            ctx.err(path, "must be a CPU count (8, 0.5) or quantity ('500m'), got %s" % _short(value))
+            return None
+        if amount <= 0:
+            ctx.err(path, "must be greater than 0 (got %s)" % text)
+            return None
+        return text
+    return check
+
+
+def t_memory():
+    def check(ctx, value, path):
+        if not isinstance(value, str):
+            ctx.err(path, "must be a memory quantity with a unit such as '32Gi', got %s %s" % (_tname(value), _short(value)))
+            return None
+        try:
+            amount = parse_quantity(value)
+        except ValueError:
+            ctx.err(path, "must be a memory quantity such as '32Gi' or '512Mi' (got %s)" % _short(value))
+            return None
+        if amount < 2 ** 20:
+            ctx.err(path, "must be at least 1Mi (got %s)" % value)
+            return None
+        return value
+    return check
+
+
+def t_duration():
+    """'30s', '5m', '1h', '250ms' or an integer number of seconds -> int seconds."""
+    def check(ctx, value, path):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            ctx.err(path, "must be a duration such as '30s', '5m' or a number of seconds, got %s %s" % (_tname(value), _short(value)))
+            return None
+        if isinstance(value, int):
+            if value < 0:
+                ctx.err(path, "must be >= 0 seconds (got %d)" % value)
+                return None
+            return value
+        match = DURATION.match(value.strip())
+        if not match:
+            ctx.err(path, "must be a duration such as '30s', '5m' or '1h' (got %s)" % _short(value))
+            return None
+        amount, unit = int(match.group(1)), match.group(2) or "s"
+        seconds = {"ms": amount // 1000, "s": amount, "m": amount * 60, "h": amount * 3600}[unit]
+        return seconds
+    return check
+
+
+def t_gpu_share():
+    """HAMi GPU sharing: a memory quantity ('2Gi') -> gpumem MiB, or a fraction (0, 1] -> gpucores %."""
+    def check(ctx, value, path):
+        if isinstance(value, bool):
+            ctx.err(path, "must be a GPU memory quantity such as '2Gi' or a GPU fraction in (0, 1], got boolean")
+            return None
+        if isinstance(value, (int, float)):
+            if not 0 < value <= 1:
+                ctx.err(path, "a number means a fraction of one GPU and must be in (0, 1] (got %s); "
+                              "use a quantity such as '2Gi' for GPU memory" % value)
+                return None
+            return {"cores": int(round(value * 100))}
+        if isinstance(value, str):
+            try:
+                amount = parse_quantity(value)
+            except ValueError:
+                ctx.err(path, "must be a GPU memory quantity such as '2Gi' or a GPU fraction in (0, 1] (got %s)" % _short(value))
+                return None
+            if not re.search(r"[KMGTPE]i?$", value):
+                ctx.err(path, "a GPU memory share needs a unit such as 'Gi' or 'Mi' (got %s)" % _short(value))
+                return None
+            mib = int(amount // 2 ** 20)
+            if mib < 1:
+                ctx.err(path, "must be at least 1Mi of GPU memory (got %s)" % value)
+                return None
+            return {"memory_mib": mib}
+        ctx.err(path, "must be a GPU memory quantity such as '2Gi' or a GPU fraction in (0, 1], got %s" % _tname(value))
+        return None
+    return check
+
+
+def t_list(item, min_items=0, max_items=None):
+    def check(ctx, value, path):
+        if not isinstance(value, list):
+            ctx.err(path, "must be a list, got %s %s" % (_tname(value), _short(value)))
+            return None
+        if len(value) < min_items:
+            ctx.err(path, "must have at least %d item(s)" % min_items)
+            return None
+        if max_items is not None and len(value) > max_items:
+            ctx.err(path, "must have at most %d items (got %d)" % (max_items, len(value)))
+            return None
+        return [item(ctx, v, _p(path, i)) for i, v in enumerate(value)]
+    return check
+
+
+def t_command():
+    """A list of strings; a single string is accepted as a one-element list."""
+    inner = t_list(t_scalar_str(), min_items=1)
+
+    def check(ctx, value, path):
+        if isinstance(value, str):
+            return [value]
+        return inner(ctx, value, path)
+    return check
+
+
+def t_obj(fields, required=(), allow_null=False):
+    """A mapping with known keys. ``fields`` maps key -> checker. Unknown keys are errors."""
+    def check(ctx, value, path):
+        if value is None and allow_null:
+            value = {}
+        if not isinstance(value, dict):
+            ctx.err(path, "must be a mapping, got %s %s" % (_tname(value), _short(value)))
+            return None
+        out = {}
+        for key, val in value.items():
+            sub = _p(path, key)
+            if not isinstance(key, str):
+                ctx.err(sub, "keys must be strings")
+                continue
+            if key not in fields:
+                hint = _suggest(key, fields)
+                ctx.err(sub, "unknown field%s; allowed: %s" % (
+                    " (did you mean '%s'?)" % hint if hint else "", ", ".join(sorted(fields))))
+                continue
+            if val is None and key not in required:
+                continue
+            out[key] = fields[key](ctx, val, sub)
+        for key in required:
+            if key not in value or value[key] is None:
+                if key not in value:
+                    ctx.err(_p(path, key), "is required")
+                else:
+                    ctx.err(_p(path, key), "is required and must not be null")
+        return out
+    return check
+
+
+def _suggest(key, fields):
+    norm = key.replace("-", "").replace("_", "").lower()
+    for cand in fields:
+        if cand.replace("-", "").replace("_", "").lower() == norm:
+            return cand
+    best, best_d = None, 3
+    for cand in fields:
+        dist = _lev(key.lower(), cand.lower())
+        if dist < best_d:
+            best, best_d = cand, dist
+    return best
+
+
+def _lev(a, b):
+    if abs(len(a) - len(b)) > 3:
+        return 99
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def t_env():
+    item = t_obj({"name": t_str(pattern=ENV_NAME, pattern_msg="must be a valid environment variable name"),
+                  "value": t_str(nonempty=False)}, required=("name",))
+
+    def check_item(ctx, value, path):
+        if isinstance(value, dict) and isinstance(value.get("value"), (int, float)) and not isinstance(value.get("value"), bool):
+            ctx.err(_p(path, "value"), "must be a string; quote it (value: \"%s\")" % value["value"])
+            return None
+        return item(ctx, value, path)
+    return t_list(check_item)
+
+
+def t_abs_path():
+    def check(ctx, value, path):
+        value = t_str()(ctx, value, path)
+        if value is None:
+            return None
+        if not value.startswith("/"):
+            ctx.err(path, "must be an absolute path (got %s)" % _short(value))
+            return None
+        return value.rstrip("/") or "/"
+    return check
+
+
+def t_nodes():
+    """Pool nodes: a mapping name -> {gpu-type} (as in the seed) or a list of names."""
+    node_obj = t_obj({"gpu-type": t_str(pattern=LABEL_VALUE, max_len=63,
+                                        pattern_msg="must be a valid label value")}, allow_null=True)
+    node_name = t_str(pattern=DNS1123_SUB, max_len=253, pattern_msg="must be a valid node name (DNS-1123 subdomain)")
+
+    def check(ctx, value, path):
+        if isinstance(value, list):
+            names = t_list(node_name)(ctx, value, path) or []
+            return dict((n, {}) for n in names if n)
+        if not isinstance(value, dict):
+            ctx.err(path, "must be a mapping of node name -> {gpu-type: ...} or a list of node names, got %s" % _tname(value))
+            return None
+        out = {}
+        for name, val in value.items():
+            sub = _p(path, name)
+            if node_name(ctx, name if isinstance(name, str) else str(name), sub) is None:
+                continue
+            out[name] = node_obj(ctx, val, sub) or {}
+        return out
+    return check
+
+
+# ---------------------------------------------------------------- schemas
+
+def _job_block(extra=None):
+    fields = {"name": t_name(), "description": t_str(nonempty=False), "priority": t_enum(PRIORITIES)}
+    fields.update(extra or {})
+    return t_obj(fields, required=("name",))
+
+
+def _environment(with_args=True):
+    fields = {"image": t_str(), "imagePullSecret": t_str(pattern=DNS1123_SUB, max_len=253,
+                                                         pattern_msg="must be a Secret name (DNS-1123 subdomain)"),
+              "command": t_command(), "env": t_env()}
+    if with_args:
+        fields["args"] = t_list(t_scalar_str())
+    return t_obj(fields, required=("image",))
+
+
+def _resources(training=False):
+    fields = {"pool": t_str(pattern=DNS1123, max_len=MAX_NAME, pattern_msg="must be a pool name (DNS-1123 label)"),
+              "gpu": t_int(minimum=0, maximum=1024), "cpu": t_cpu(), "memory": t_memory(),
+              "gpu_share": t_gpu_share(),
+              "gpu-type": t_str(pattern=LABEL_VALUE, max_len=63, pattern_msg="must be a valid label value")}
+    if training:
+        fields["nodes"] = t_int(minimum=1, maximum=256)
+    return t_obj(fields)
+
+
+def _storage():
+    workdir = t_obj({"path": t_abs_path(), "pvc": t_str(pattern=DNS1123_SUB, max_len=253,
+                                                          pattern_msg="must be a PersistentVolumeClaim name"),
+                     "host_path": t_abs_path(), "sub_path": t_str(), "read_only": t_bool()},
+                    required=("path",))
+    return t_obj({"workdirs": t_list(workdir, max_items=64)})
+
+
+def _top(kind_fields):
+    fields = {"kind": t_enum(KINDS), "version": t_enum((SPEC_VERSION,))}
+    fields.update(kind_fields)
+    return fields
+
+
+SCHEMAS = {
+    "training": (_top({
+        "job": _job_block({"epochs": t_int(minimum=1), "batch_size": t_int(minimum=1)}),
+        "environment": _environment(),
+        "resources": _resources(training=True),
+        "storage": _storage(),
+    }), ("kind", "job", "environment")),
+    "inference": (_top({
+        "job": _job_block(),
+        "model": t_obj({"source": t_str(), "name": t_str(), "version": t_scalar_str(),
+                        "format": t_str(), "cache": t_bool()}),
+        "environment": _environment(),
+        "service": t_obj({"replicas": t_int(minimum=0, maximum=1000), "port": t_int(minimum=1, maximum=65535),
+                          "health_check": t_str(pattern=re.compile(r"^/"), pattern_msg="must be an HTTP path starting with '/'"),
+                          "timeout": t_duration(), "request_limit": t_int(minimum=1)}),
+        "resources": _resources(),
+        "autoscaling": t_obj({"enabled": t_bool(), "minReplicas": t_int(minimum=1, maximum=1000),
+                              "maxReplicas": t_int(minimum=1, maximum=1000),
+                              "targetGPUUtilization": t_int(minimum=1, maximum=100),
+                              "targetMemoryUtilization": t_int(minimum=1, maximum=100),
+                              "scaleUpDelay": t_duration(), "scaleDownDelay": t_duration()}),
+        "storage": _storage(),
+    }), ("kind", "job", "environment")),
+    "notebook": (_top({
+        "job": _job_block(),
+        "environment": _environment(),
+        "service": t_obj({"port": t_int(minimum=1, maximum=65535)}),
+        "resources": _resources(),
+        "storage": _storage(),
+    }), ("kind", "job", "environment")),
+    "resource": (_top({
+        "pool": t_obj({"name": t_str(pattern=DNS1123, max_len=MAX_NAME, pattern_msg="must be a pool name (DNS-1123 label)"),
+                       "description": t_str(nonempty=False)}, required=("name",)),
+        "nodes": t_nodes(),
+        "quota": t_obj({"maxJobs": t_int(minimum=1), "maxGpuPerJob": t_int(minimum=0)}),
+    }), ("kind", "pool")),
+}
+
+
+def _cross_checks(ctx, kind, spec):
+    res = spec.get("resources") or {}
+    gpu = res.get("gpu")
+    if kind == "training" and gpu is not None and res.get("nodes"):
+        if gpu and gpu % res["nodes"]:
+            ctx.err("resources.nodes", "resources.gpu (%d) must divide evenly over %d node(s)" % (gpu, res["nodes"]))
+    if res.get("gpu_share") and not gpu:
+        ctx.err("resources.gpu_share", "needs resources.gpu >= 1 (a share is a slice of a GPU)")
+    auto = spec.get("autoscaling") or {}
+    if auto.get("minReplicas") and auto.get("maxReplicas") and auto["minReplicas"] > auto["maxReplicas"]:
+        ctx.err("autoscaling.minReplicas", "must be <= autoscaling.maxReplicas (%d > %d)" % (auto["minReplicas"], auto["maxReplicas"]))
+    if auto.get("enabled") and not (auto.get("targetGPUUtilization") or auto.get("targetMemoryUtilization")):
+        ctx.err("autoscaling", "enabled autoscaling needs targetGPUUtilization or targetMemoryUtilization")
+    workdirs = (spec.get("storage") or {}).get("workdirs") or []
+    seen = {}
+    for i, wd in enumerate(workdirs):
+        if wd and wd.get("path"):
+            if wd["path"] in seen:
+                ctx.err("storage.workdirs[%d].path" % i, "duplicates storage.workdirs[%d].path (%s)" % (seen[wd["path"]], wd["path"]))
+            seen[wd["path"]] = i
+    env = (spec.get("environment") or {}).get("env") or []
+    names = {}
+    for i, item in enumerate(env):
+        if item and item.get("name"):
+            if item["name"] in names:
+                ctx.err("environment.env[%d].name" % i, "duplicates environment.env[%d].name (%s)" % (names[item["name"]], item["name"]))
+            names[item["name"]] = i
+
+
+def _lookup(spec, dotted):
+    cur = spec
+    for part in dotted.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur if isinstance(cur, (str, int, float)) and not isinstance(cur, bool) else None
+
+
+def _interpolate(ctx, spec):
+    """Resolve '{{model.name}}' style references in command and args against the spec."""
+    env = spec.get("environment") or {}
+    for key in ("command", "args"):
+        items = env.get(key)
+        if not items:
+            continue
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                continue
+
+            def repl(match, path="environment.%s[%d]" % (key, i)):
+                value = _lookup(spec, match.group(1))
+                if value is None:
+                    ctx.err(path, "references {{%s}}, which is not a field of this spec" % match.group(1))
+                    return match.group(0)
+                return str(value)
+            items[i] = TEMPLATE.sub(repl, item)
+
+
+def parse_spec(data, prefix=None):
+    """Validate one spec document (a dict); return the normalised spec.
+
+    Raises SpecError listing every problem with its YAML path.
+    """
+    ctx = _Ctx()
+    if not isinstance(data, dict):
+        raise SpecError([("", "a gpuctl spec must be a mapping with 'kind', got %s" % _tname(data))], prefix=prefix)
+    kind = data.get("kind")
+    if kind not in SCHEMAS:
+        raise SpecError([("kind", "must be one of %s (got %s)" % (", ".join(KINDS), _short(kind)) if "kind" in data
+                          else "is required (one of %s)" % ", ".join(KINDS))], prefix=prefix)
+    fields, required = SCHEMAS[kind]
+    out = t_obj(fields, required=required)(ctx, data, "")
+    if not ctx.errors:
+        out.setdefault("version", SPEC_VERSION)
+        _cross_checks(ctx, kind, out)
+        _interpolate(ctx, out)
+    if ctx.errors:
+        raise SpecError(ctx.errors, prefix=prefix)
+    return out
+
+
+def load_documents(text, source="<spec>"):
+    """Parse YAML text (one or several documents) into a list of dicts. Errors name the line."""
+    if not HAS_YAML:  # pragma: no cover
+        raise SpecError([("", "PyYAML is required to read gpuctl specs")], prefix=source)
+    try:
+        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = " at line %d column %d" % (mark.line + 1, mark.column + 1) if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError([("", "is not valid YAML%s: %s" % (where, problem))], prefix=source)
+    if not docs:
+        raise SpecError([("", "contains no YAML documents")], prefix=source)
+    return docs
+
+
+def parse_documents(docs, source=None):
+    """Validate several documents; errors are prefixed with the source and document index."""
+    out, errors = [], []
+    for i, doc in enumerate(docs):
+        label = "%s#%d" % (source, i + 1) if source else ("spec[%d]" % i if len(docs) > 1 else None)
+        try:
+            out.append(parse_spec(doc, prefix=label))
+        except SpecError as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise SpecError(errors)
+    return out
+
+
+def job_names_unique(specs):
+    seen = set()
+    for spec in specs:
+        key = (spec["kind"] == "resource", spec["pool"]["name"] if spec["kind"] == "resource" else spec["job"]["name"])
+        if key in seen:
+            raise SpecError([("job.name" if not key[0] else "pool.name", "'%s' is defined twice in this task" % key[1])])
+        seen.add(key)

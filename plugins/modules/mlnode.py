@@ -1,0 +1,408 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: mlnode
+short_description: Manage ML (inference) nodes on a Gonka network node's Admin API
+version_added: 0.1.0
+description:
+  - Declares which ML nodes a Gonka network node knows, their vLLM arguments and their admin state,
+    and makes the Admin API (C(/admin/v1/nodes), port 9200) match with the fewest requests.
+  - One task manages one node (O(id) and its fields) or a whole list (O(nodes)). The current list
+    is read once; new nodes are registered in one C(POST nodes/batch); existing nodes whose
+    configuration differs are updated with C(POST nodes) (an upsert on every release); enable,
+    disable and delete use their own endpoints. A run with nothing to change sends only the read.
+  - Works against both Admin API releases in use. The Aug 2025 release resets a node's admin
+    state on update, so a disabled node is disabled again after an update. The current release
+    silently drops models that are not governance-approved; the module compares the answer with
+    what it sent and fails that node, naming the dropped models.
+  - vLLM arguments may come from presets per model and GPU layout (O(gpu_layout), or derived from
+    O(hardware)); explicit C(args) always win.
+author:
+  - gpufleet.ops maintainers
+extends_documentation_fragment:
+  - gpufleet.ops.gonka
+attributes:
+  check_mode:
+    support: full
+    description: Computes the same plan as a real run and sends no write request.
+  diff_mode:
+    support: full
+    description: Shows each changed node's managed fields and admin state before and after.
+  idempotent:
+    support: full
+    description: A second run with the same input reports C(changed=false) and sends only C(GET nodes).
+  action_group:
+    support: full
+    membership:
+      - gpufleet.ops.gonka
+options:
+  id:
+    description:
+      - Unique identifier of the ML node. It is part of the URL path, so it may hold letters,
+        digits and C(. _ : @ -).
+      - Mutually exclusive with O(nodes).
+    type: str
+  host:
+    description:
+      - The ML node's static IP, DNS name, or Docker container name on the network node's network.
+      - A URL is accepted. C(http://10.0.0.21) is sent as C(10.0.0.21), since the Admin API adds the
+        scheme itself. C(https://<pod>-8080.proxy.runpod.net) (RunPod's proxy) is sent as given;
+        the Aug 2025 release cannot reach https hosts. The result says exactly what was sent.
+      - A host with a port or a path is refused; use O(inference_port), O(poc_port),
+        O(inference_segment) and O(poc_segment).
+      - Required with O(state=present). With O(state=enabled) or O(state=disabled) it may be
+        omitted for a node that is already registered.
+    type: str
+  inference_port:
+    description:
+      - Port for inference requests (the ML node's nginx port 5000, usually published as 5050;
+        5000 on RunPod).
+      - Managed declaratively; when omitted the default is the wanted value.
+    type: int
+    default: 5050
+  poc_port:
+    description:
+      - Port for proof-of-compute and management (the ML node's nginx port 8080).
+    type: int
+    default: 8080
+  max_concurrent:
+    description:
+      - Maximum number of concurrent inference requests for this node.
+    type: int
+    default: 500
+  models:
+    description:
+      - Models the node serves, as a mapping of model name to C({args: [...]}), optionally with
+        C(model_override) (C(hf_repo), C(hf_commit); Admin API v0.2.15 and later).
+      - When C(args) is left out, it comes from the vLLM presets for the model and O(gpu_layout)
+        (or the layout in O(hardware)); with no layout it is C([]).
+      - A list of model names is accepted as shorthand for presets.
+    type: raw
+  hardware:
+    description:
+      - GPU inventory reported for the node, a list of C({type, count}).
+      - Only compared when given; when omitted on an update the node's current hardware is sent
+        back, because the current release clears it otherwise.
+    type: list
+    elements: dict
+  gpu_layout:
+    description:
+      - GPU layout used to pick vLLM presets, C(<count>x<GPU>) such as C(8xH100) or C(8x4090).
+      - Not sent to the Admin API.
+    type: str
+  inference_segment:
+    description:
+      - Path prefix for inference requests (for example C(/v3.0.8)), routed by the ML node's nginx.
+      - Only managed when given.
+    type: str
+  poc_segment:
+    description:
+      - Path prefix for PoC requests. Only managed when given.
+    type: str
+  state:
+    description:
+      - V(present) registers the node and keeps its configuration; its admin state is left as it is
+        (a new node starts enabled).
+      - V(enabled) and V(disabled) also set the admin state. A disabled node keeps serving until the
+        end of the epoch and is left out of the next proof-of-compute.
+      - V(absent) deletes the node's configuration from the network node.
+      - In O(nodes), each entry may carry its own C(state); this option is the default for entries
+        without one.
+    type: str
+    choices: [present, absent, enabled, disabled]
+    default: present
+  nodes:
+    description:
+      - A list of nodes, each a dict with the keys of the single-node options (C(id), C(host),
+        C(inference_port), C(poc_port), C(max_concurrent), C(models), C(hardware), C(gpu_layout),
+        C(inference_segment), C(poc_segment), C(state)).
+      - Every entry is validated before anything is sent; duplicate ids are refused.
+    type: list
+    elements: dict
+  exclusive:
+    description:
+      - Delete registered nodes that are not in O(nodes).
+      - Refused when O(nodes) keeps no node registered, so an empty or all-absent list cannot wipe
+        the network node by accident.
+    type: bool
+    default: false
+  vllm_presets:
+    description:
+      - Extra or replacement presets, C({<model>: {<layout>: [args...]}}). A layout key C(*) applies
+        to every layout of that model. They take precedence over the bundled presets.
+    type: dict
+  approved_models:
+    description:
+      - The governance-approved model list to check against, instead of a live lookup.
+    type: list
+    elements: str
+  governance_url:
+    description:
+      - Base URL of a public Gonka API (for example the seed node, C(http://node2.gonka.ai:8000)) whose
+        C(/v1/governance/models) gives the chain's live list of approved models.
+      - If unreachable, models are checked against the bundled list, which is dated, and only warned about.
+      - If not set, the environment variable E(GONKA_GOVERNANCE_URL) is used.
+    type: str
+  model_check:
+    description:
+      - V(strict) fails before sending when a model is missing from an authoritative list
+        (O(approved_models) or the live O(governance_url) list) and warns when only the bundled
+        list was available.
+      - V(warn) only warns; V(off) skips the check. The server's own answer is checked in every mode.
+    type: str
+    choices: [strict, warn, 'off']
+    default: strict
+  parallel:
+    description:
+      - How many single-node requests (updates, enable, disable, delete) run at once.
+    type: int
+    default: 8
+notes:
+  - The Admin API has no authentication; run the module where port 9200 is reachable
+    (on the network node, or through an SSH tunnel) and keep 9200 off public interfaces.
+seealso:
+  - module: gpufleet.ops.mlnode_info
+'''
+
+EXAMPLES = r'''
+- name: Register one ML node (seed example)
+  gpufleet.ops.mlnode:
+    admin_url: http://localhost:9200
+    id: node1
+    host: 10.0.0.21
+    models:
+      Qwen/Qwen3-32B-FP8:
+        args: []
+
+- name: Register a 235B node on 8xH100 with preset vLLM arguments
+  gpufleet.ops.mlnode:
+    id: node-235b
+    host: 10.0.0.22
+    gpu_layout: 8xH100
+    models:
+      - Qwen/Qwen3-235B-A22B-Instruct-2507-FP8
+
+- name: Register a RunPod ML node behind the RunPod proxy
+  gpufleet.ops.mlnode:
+    id: runpod-node1
+    host: https://e6rbg7z3qyr7a4-8080.proxy.runpod.net
+    inference_port: 5000
+    poc_port: 8080
+    max_concurrent: 300
+    models:
+      Qwen/Qwen3-32B-FP8:
+        args: []
+
+- name: Manage the whole fleet in one task, deleting nodes that are not listed
+  gpufleet.ops.mlnode:
+    governance_url: http://node2.gonka.ai:8000
+    exclusive: true
+    nodes:
+      - id: node1
+        host: 10.0.0.21
+        gpu_layout: 8x4090
+        models: [Qwen/Qwen3-32B-FP8]
+      - id: node2
+        host: 10.0.0.22
+        max_concurrent: 800
+        models:
+          MiniMaxAI/MiniMax-M2.7:
+            args: [--tensor-parallel-size, "4"]
+      - id: node3
+        state: disabled
+
+- name: Disable a node before maintenance
+  gpufleet.ops.mlnode:
+    id: node1
+    state: disabled
+
+- name: Remove a node
+  gpufleet.ops.mlnode:
+    id: node1
+    state: absent
+'''
+
+RETURN = r'''
+node:
+  description:
+    - The node after the task, in single-node mode (O(id)); null after O(state=absent).
+    - Node fields as the Admin API returns them, plus C(enabled), C(current_status),
+      C(intended_status) and the raw C(state).
+  returned: when O(id) is used
+  type: dict
+  sample:
+    id: node1
+    host: 10.0.0.21
+    inference_port: 5050
+    poc_port: 8080
+    max_concurrent: 500
+    models: {"Qwen/Qwen3-32B-FP8": {"args": []}}
+    enabled: true
+    current_status: UNKNOWN
+actions:
+  description: What was done to the node in single-node mode, in order.
+  returned: when O(id) is used
+  type: list
+  elements: str
+  sample: [update, disable]
+requests:
+  description: Every request sent for the node in single-node mode, with its body and HTTP status.
+  returned: when O(id) is used
+  type: list
+  elements: dict
+  sample: [{"method": "POST", "path": "/admin/v1/nodes", "status": 200, "body": {"id": "node1"}}]
+nodes:
+  description:
+    - One entry per node in O(nodes) (and per node deleted by O(exclusive)).
+    - Each has C(id), C(actions) (C(create), C(update), C(delete), C(enable), C(disable)), C(changed),
+      C(failed), C(node) (as in RV(node)), C(requests) (method, path, body, status), and where they
+      apply C(changed_fields), C(msg) (the failure) and C(notes) (for example what host was sent).
+  returned: when O(nodes) is used
+  type: list
+  elements: dict
+api_requests:
+  description: Number of HTTP requests sent, retries and reads included.
+  returned: always
+  type: int
+  sample: 2
+approved_models:
+  description: The approved-model list the models were checked against, and where it came from.
+  returned: when O(model_check) is not V(off) and a node is registered or updated
+  type: dict
+  sample: {"source": "bundled (2026-08)", "authoritative": false, "models": ["Qwen/Qwen3-32B-FP8"]}
+'''
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+
+from ansible_collections.gpufleet.ops.plugins.module_utils import gonka_governance as governance
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_api import GonkaApiError
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_common import GONKA_COMMON_ARGS, admin_client
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_nodes import NodeSpecError, parse_nodes
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_presets import PresetError, merged_presets
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_reconcile import Reconciler, plan
+
+NODE_OPTIONS = ("id", "host", "inference_port", "poc_port", "max_concurrent", "models", "hardware",
+                "gpu_layout", "inference_segment", "poc_segment", "state")
+
+
+def argument_spec():
+    spec = dict(GONKA_COMMON_ARGS)
+    spec.update(
+        id=dict(type="str"),
+        host=dict(type="str"),
+        inference_port=dict(type="int", default=5050),
+        poc_port=dict(type="int", default=8080),
+        max_concurrent=dict(type="int", default=500),
+        models=dict(type="raw"),
+        hardware=dict(type="list", elements="dict"),
+        gpu_layout=dict(type="str"),
+        inference_segment=dict(type="str"),
+        poc_segment=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent", "enabled", "disabled"]),
+        nodes=dict(type="list", elements="dict"),
+        exclusive=dict(type="bool", default=False),
+        vllm_presets=dict(type="dict"),
+        approved_models=dict(type="list", elements="str"),
+        governance_url=dict(type="str", fallback=(env_fallback, ["GONKA_GOVERNANCE_URL"])),
+        model_check=dict(type="str", default="strict", choices=["strict", "warn", "off"]),
+        parallel=dict(type="int", default=8),
+    )
+    return spec
+
+
+def wanted_nodes(params):
+    """The list form of the input; defaults of the single-node options apply to list entries."""
+    if params["nodes"] is not None:
+        entries = []
+        for raw in params["nodes"]:
+            entry = dict((k, v) for k, v in raw.items() if v is not None)
+            for key in ("inference_port", "poc_port", "max_concurrent", "state"):
+                entry.setdefault(key, params[key])
+            entries.append(entry)
+        return entries
+    return [dict((k, params[k]) for k in NODE_OPTIONS if params[k] is not None)]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=[("id", "nodes")],
+        required_one_of=[("id", "nodes")],
+        required_by={"exclusive": ("nodes",)},
+        supports_check_mode=True,
+    )
+    params = module.params
+    single = params["nodes"] is None
+    if params["exclusive"] and params["nodes"] is None:
+        module.fail_json(msg="exclusive=true needs the full list in nodes")
+    if params["parallel"] < 1:
+        module.fail_json(msg="parallel must be at least 1, got %d" % params["parallel"])
+
+    try:
+        presets = merged_presets(params["vllm_presets"])
+        desired = parse_nodes(wanted_nodes(params), presets=presets)
+    except (NodeSpecError, PresetError) as exc:
+        module.fail_json(msg=str(exc))
+    if params["exclusive"] and not any(d.wants_registered for d in desired):
+        module.fail_json(msg="exclusive=true with no node left registered would delete every ML node on %s; "
+                             "refusing. Delete nodes by listing them with state=absent instead." % params["admin_url"])
+
+    client = admin_client(module)
+    result = dict(changed=False)
+    registering = [d for d in desired if d.body is not None]
+    if registering and params["model_check"] != "off":
+        approved = governance.resolve(client, params["approved_models"], params["governance_url"])
+        if approved.warning:
+            module.warn(approved.warning)
+        errors, warnings = governance.check(registering, approved, params["model_check"])
+        for text in warnings:
+            module.warn(text)
+        result["approved_models"] = approved.as_dict()
+        if errors:
+            module.fail_json(msg="nothing was sent: " + "; ".join(errors), api_requests=client.request_count, **result)
+
+    try:
+        current = client.list_nodes()
+    except GonkaApiError as exc:
+        module.fail_json(msg="could not read the ML node list: %s" % exc, api_requests=client.request_count)
+
+    plans = plan(desired, current, exclusive=params["exclusive"])
+    if not module.check_mode:
+        Reconciler(client, parallel=params["parallel"]).apply(plans)
+
+    node_results = [p.as_result() for p in plans]
+    result["changed"] = any(r["changed"] for r in node_results)
+    result["api_requests"] = client.request_count
+    if module._diff:
+        touched = [p for p in plans if p.actions]
+        result["diff"] = dict(
+            before=dict((p.id, p.view_before()) for p in touched),
+            after=dict((p.id, p.view_after()) for p in touched),
+        )
+    for entry in node_results:
+        for note in entry.get("notes", []):
+            if "https://" in note or "reset" in note:
+                module.warn("node %s: %s" % (entry["id"], note))
+    if single:
+        only = node_results[0]
+        result.update(node=only["node"], actions=only["actions"], requests=only["requests"])
+        if only.get("notes"):
+            result["notes"] = only["notes"]
+    else:
+        result["nodes"] = node_results
+    failed = [r for r in node_results if r["failed"]]
+    if failed:
+        module.fail_json(msg="%d of %d ML node(s) failed: %s" % (len(failed), len(node_results),
+                                                                 " | ".join(r["msg"] for r in failed)), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: mlnode_info
+short_description: List the ML nodes of a Gonka network node
+version_added: 0.1.0
+description:
+  - Reads C(GET /admin/v1/nodes) once and returns every ML node, or the one named by O(id), with its
+    configuration and its state (admin state, current and intended status).
+  - Optionally checks whether a host appears among the current epoch's participants on a public
+    Gonka API, the end-to-end check of the Gonka multi-node guide.
+author:
+  - gpufleet.ops maintainers
+extends_documentation_fragment:
+  - gpufleet.ops.gonka
+attributes:
+  check_mode:
+    support: full
+    description: Only reads; runs the same in check mode.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    description: Only reads; never changes anything.
+  action_group:
+    support: full
+    membership:
+      - gpufleet.ops.gonka
+options:
+  id:
+    description:
+      - Only return the node with this id. An unknown id gives an empty list, not a failure.
+    type: str
+  participants_url:
+    description:
+      - Base URL of a public Gonka API (for example C(http://node2.gonka.ai:8000)); its
+        C(/v1/epochs/current/participants) is read when O(participant) is set.
+      - If not set, the environment variable E(GONKA_GOVERNANCE_URL) is used.
+    type: str
+  participant:
+    description:
+      - This network node's participant address (C(gonka1...)) or its public URL, looked up among the
+        current epoch's participants. Needs O(participants_url).
+    type: str
+'''
+
+EXAMPLES = r'''
+- name: List every ML node
+  gpufleet.ops.mlnode_info:
+    admin_url: http://localhost:9200
+  register: mlnodes
+
+- name: Show which nodes are disabled
+  ansible.builtin.debug:
+    msg: "{{ mlnodes.nodes | rejectattr('enabled') | map(attribute='id') | list }}"
+
+- name: Read one node and check this host is in the current epoch
+  gpufleet.ops.mlnode_info:
+    id: node1
+    participants_url: http://node2.gonka.ai:8000
+    participant: gonka1qyqszqgpqyqszqgpqyqszqgpqyqszqgpjnp7du
+  register: node1
+'''
+
+RETURN = r'''
+nodes:
+  description:
+    - The ML nodes, in the order the Admin API lists them.
+    - Each has the node fields the Admin API returns (C(id), C(host), C(inference_port), C(poc_port),
+      C(max_concurrent), C(models), C(hardware), C(inference_segment), C(poc_segment), C(node_num),
+      C(version)), plus C(enabled) (the admin state), C(current_status), C(intended_status)
+      (strings such as C(INFERENCE), C(POC), C(UNKNOWN), or null) and C(state), the raw state object.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: node1
+      host: 10.0.0.21
+      inference_port: 5050
+      poc_port: 8080
+      max_concurrent: 500
+      models: {"Qwen/Qwen3-32B-FP8": {"args": []}}
+      enabled: true
+      current_status: INFERENCE
+      intended_status: INFERENCE
+participant:
+  description:
+    - Whether O(participant) is among the current epoch's participants, and its entry when it is.
+  returned: when O(participant) is set
+  type: dict
+  sample: {"found": true, "epoch_group_id": 42, "entry": {"index": "gonka1...", "weight": 10}}
+api_requests:
+  description: Number of HTTP requests sent.
+  returned: always
+  type: int
+  sample: 1
+'''
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_api import GonkaApiError
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_common import GONKA_COMMON_ARGS, admin_client
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_nodes import flatten
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_participants import find_participant, participants_url
+
+
+def main():
+    spec = dict(GONKA_COMMON_ARGS)
+    spec.update(
+        id=dict(type="str"),
+        participants_url=dict(type="str", fallback=(env_fallback, ["GONKA_GOVERNANCE_URL"])),
+        participant=dict(type="str"),
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
+                           required_by={"participant": ("participants_url",)})
+    client = admin_client(module)
+    try:
+        items = client.list_nodes()
+    except GonkaApiError as exc:
+        module.fail_json(msg="could not read the ML node list: %s" % exc, api_requests=client.request_count)
+    nodes = [flatten(item) for item in items]
+    if module.params["id"] is not None:
+        nodes = [n for n in nodes if n.get("id") == module.params["id"]]
+    result = dict(changed=False, nodes=nodes)
+    if module.params["participant"]:
+        url = participants_url(module.params["participants_url"])
+        try:
+            payload = client.get_json(url)
+        except GonkaApiError as exc:
+            module.fail_json(msg="could not read the current epoch's participants: %s" % exc,
+                             api_requests=client.request_count, **result)
+        result["participant"] = find_participant(payload, module.params["participant"])
+    result["api_requests"] = client.request_count
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
