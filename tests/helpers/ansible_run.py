@@ -82,7 +82,6 @@ def run_playbook(playbook, extra_vars=None, check=False, diff=False, verbosity=0
     run_env = dict(os.environ)
     run_env.update({
         "ANSIBLE_COLLECTIONS_PATH": collections,
-        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
         "ANSIBLE_HOST_KEY_CHECKING": "false",
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
         "ANSIBLE_NOCOLOR": "1",
