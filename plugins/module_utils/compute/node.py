@@ -100,7 +100,8 @@ def load_pem(value, field):
 
 def public_record(record):
     """The record without secrets (what modules return)."""
-    out = dict((k, v) for k, v in record.items() if k != "secrets")
+    out = dict((k, None) for k in CONFIG_FIELDS)
+    out.update((k, v) for k, v in record.items() if k != "secrets")
     secrets = record.get("secrets") or {}
     for field in SECRET_FIELDS:
         out["has_" + field] = bool(secrets.get(field))
