@@ -29,6 +29,11 @@ import time
 
 from concurrent.futures import ThreadPoolExecutor
 
+try:
+    from cryptography import x509 as _x509
+except ImportError:  # pragma: no cover - only the failure hints get poorer
+    _x509 = None
+
 from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.parse import urlparse
 
@@ -182,6 +187,38 @@ def _ssl_reason(exc):
     return "TLS error: %s" % text
 
 
+def _cert_dates(cert):
+    after = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after.replace(tzinfo=None)
+    before = getattr(cert, "not_valid_before_utc", None) or cert.not_valid_before.replace(tzinfo=None)
+    return before, after
+
+
+def client_cert_hint(endpoint):
+    """Why a server may have rejected our client certificate, found locally."""
+    if _x509 is None or not endpoint.client_cert:
+        return None if endpoint.client_cert else "no client certificate was given"
+    import datetime
+    try:
+        cert = _x509.load_pem_x509_certificate(endpoint.client_cert.encode("ascii"))
+    except ValueError:
+        return "client_cert cannot be parsed"
+    before, after = _cert_dates(cert)
+    now = datetime.datetime.now(after.tzinfo)
+    if after < now:
+        return "the client certificate expired on %s" % after.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if before > now:
+        return "the client certificate is not valid before %s" % before.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if endpoint.ca_cert:
+        try:
+            ca = _x509.load_pem_x509_certificate(endpoint.ca_cert.encode("ascii"))
+        except ValueError:
+            return None
+        if cert.issuer != ca.subject:
+            return "the client certificate was issued by %s, not by the node's CA %s" % (
+                cert.issuer.rfc4514_string(), ca.subject.rfc4514_string())
+    return None
+
+
 def _classify(exc, timeout):
     if isinstance(exc, EndpointError):
         return str(exc)
@@ -305,7 +342,14 @@ def probe(endpoint, timeout=5.0, list_containers=False):
     except EndpointError as exc:
         return ProbeResult(FAILED, str(exc), duration=time.time() - start)
     except Exception as exc:  # every failure becomes a reason, never a traceback
-        return ProbeResult(FAILED, _classify(exc, timeout), duration=time.time() - start)
+        reason = _classify(exc, timeout)
+        if reason.startswith("client certificate rejected") or reason.startswith("the server closed"):
+            hint = client_cert_hint(endpoint)
+            if hint:
+                reason = "%s: %s" % (reason, hint)
+        elif "HTTP request to an HTTPS server" in reason:
+            reason = "the endpoint speaks TLS but tls is false: set tls: true (%s)" % reason
+        return ProbeResult(FAILED, reason, duration=time.time() - start)
     finally:
         if client is not None:
             client.close()
