@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""20 ansible-playbook runs write one fresh SQLite registry at the same time."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "helpers"))
+
+from ansible_run import run_playbook  # noqa: E402
+
+PB = os.path.join(HERE, "playbooks", "compute", "node.yml")
+RUNS = 20
+
+
+def test_twenty_parallel_playbooks_lose_nothing(tmp_path):
+    registry = str(tmp_path / "shared" / "registry.db")  # does not exist yet: creation races too
+
+    def one(i):
+        cases = [dict(name="node-%02d" % i, registry=registry, registry_key="shared-key", region="r%d" % (i % 3),
+                      ssh_password="pw-%d" % i, gpu_count=i),
+                 dict(name="node-%02d" % i, registry=registry, registry_key="shared-key", remark="second write")]
+        return run_playbook(PB, extra_vars={"node_cases": cases}, timeout=180)
+
+    with ThreadPoolExecutor(max_workers=RUNS) as pool:
+        runs = list(pool.map(one, range(RUNS)))
+    for res in runs:
+        assert res.rc == 0, (res.stdout[-2000:], res.stderr[-2000:])
+        assert "locked" not in res.stdout
+    info = run_playbook(os.path.join(HERE, "playbooks", "compute", "info.yml"),
+                        extra_vars={"info_args": {"registry": registry}})
+    nodes = info.task("Compute node info")["nodes"]
+    assert sorted(n["name"] for n in nodes) == ["node-%02d" % i for i in range(RUNS)]
+    assert all(n["remark"] == "second write" and n["has_ssh_password"] for n in nodes)
+    assert sorted(n["gpu_count"] for n in nodes) == list(range(RUNS))
