@@ -1,0 +1,84 @@
+# Copyright: (c) 2025, gpufleet.ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Offline stand-in for the ``get-pip.py`` bootstrap script that ansible-test downloads.
+
+ansible-test creates every sanity-test virtual environment without pip and then runs
+``get-pip.py <pip options> pip==X.Y`` to bootstrap it.  It downloads that script from a
+host that is not reachable here and caches it at
+``~/.ansible/test/cache/get_pip_<X_Y>.py``.  Placing this file at that path makes the
+bootstrap use the interpreter's bundled ``ensurepip`` followed by an ordinary
+``pip install`` of the requested packages from the configured package index.
+
+Usage:
+    python hack/get-pip-standin.py --install   # write the stand-in into ansible-test's cache
+    python get_pip_X_Y.py [pip install args]   # what ansible-test runs (the stand-in itself)
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+MARKER = "gpufleet-get-pip-standin"  # identifies our stand-in in the cache
+# get-pip.py options that ``pip install`` does not understand
+GET_PIP_ONLY_OPTIONS = ("--no-setuptools", "--no-wheel", "--no-pip")
+
+
+def ansible_test_pip_version():
+    """Return the pip version ansible-test bootstraps into its sanity venvs."""
+    try:
+        import types
+
+        from ansible_test._internal.python_requirements import get_venv_packages
+
+        version = "%d.%d" % sys.version_info[:2]
+        return get_venv_packages(types.SimpleNamespace(version=version))["pip"]
+    except Exception:  # pylint: disable=broad-except
+        pass
+    import ansible_test  # fall back to reading the source
+
+    path = os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py")
+    with open(path) as handle:
+        match = re.search(r"pip='([0-9.]+)'", handle.read())
+    if not match:
+        raise SystemExit("cannot determine the pip version ansible-test bootstraps (%s)" % path)
+    return match.group(1)
+
+
+def install():
+    """Copy this script to the path where ansible-test looks for its cached get-pip script."""
+    version = ansible_test_pip_version()
+    cache = os.path.expanduser("~/.ansible/test/cache/get_pip_%s.py" % version.replace(".", "_"))
+    if os.path.exists(cache):
+        with open(cache) as handle:
+            if MARKER not in handle.read():
+                print("keeping real get-pip script at %s" % cache)
+                return
+    if not os.path.isdir(os.path.dirname(cache)):
+        os.makedirs(os.path.dirname(cache))
+    shutil.copyfile(os.path.abspath(__file__), cache)
+    print("pip %s bootstrap stand-in: %s" % (version, cache))
+
+
+def bootstrap(argv):
+    """Behave like get-pip.py: make pip available in this interpreter, then install argv."""
+    subprocess.check_call([sys.executable, "-m", "ensurepip", "--default-pip"])
+    args = [arg for arg in argv if arg not in GET_PIP_ONLY_OPTIONS]
+    if not [arg for arg in args if not arg.startswith("-")]:
+        return
+    cmd = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check"] + args
+    if subprocess.call(cmd) != 0:
+        # The bundled pip is new enough for ansible-test's requirement installs; go on with it.
+        sys.stderr.write("warning: %s failed; keeping the pip bundled with ensurepip\n" % " ".join(cmd))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--install"]:
+        install()
+    else:
+        bootstrap(sys.argv[1:])
