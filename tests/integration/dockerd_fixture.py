@@ -25,6 +25,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tarfile
 import tempfile
 import threading
@@ -294,3 +295,90 @@ def test_daemon():
 
 
 test_daemon.__test__ = False
+
+
+# -- many fake Docker engines (unit tests and bench/compute_probe_bench.py) -------------
+FAKE_VERSION = {"Version": "26.1.3", "ApiVersion": "1.45", "Os": "linux"}
+FAKE_INFO = {"NCPU": 64, "MemTotal": 540000000000, "OperatingSystem": "Ubuntu 22.04.4 LTS", "OSType": "linux",
+             "KernelVersion": "5.15.0", "Architecture": "x86_64", "Name": "fake", "ServerVersion": "26.1.3",
+             "Runtimes": {"nvidia": {"path": "nvidia-container-runtime"}, "runc": {"path": "runc"}},
+             "DefaultRuntime": "runc", "ContainersRunning": 0}
+
+
+def serve_fake_fleet(ports, tls_dir, ready):
+    """Serve a Docker-like TLS API (client cert required) on ``ports`` 127.0.0.1 listeners.
+
+    ``ports`` is a count; ``ready(list_of_ports)`` is called once all listen.
+    Runs an asyncio loop forever (call it in a thread or a child process).
+    """
+    import asyncio
+    import resource
+    import ssl
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < min(hard, ports + 4096):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, ports + 4096), hard))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(tls_dir, "server_cert.pem"), os.path.join(tls_dir, "server_key.pem"))
+    ctx.load_verify_locations(os.path.join(tls_dir, "ca.pem"))
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    bodies = {"/_ping": b"OK", "/version": json.dumps(FAKE_VERSION).encode(),
+              "/info": json.dumps(FAKE_INFO).encode(), "/containers/json": b"[]"}
+
+    async def handle(reader, writer):
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    break
+                path = line.split(b" ")[1].decode() if b" " in line else "/"
+                while True:
+                    header = await reader.readline()
+                    if header in (b"\r\n", b"\n", b""):
+                        break
+                body = bodies.get(path.split("?")[0])
+                status = b"200 OK" if body is not None else b"404 Not Found"
+                body = body if body is not None else b'{"message":"page not found"}'
+                ctype = b"text/plain" if path == "/_ping" else b"application/json"
+                writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Type: " + ctype + b"\r\nContent-Length: "
+                             + str(len(body)).encode() + b"\r\nApi-Version: 1.45\r\n\r\n" + body)
+                await writer.drain()
+        except Exception:  # noqa: BLE001 - a client that goes away is normal
+            pass
+        finally:
+            writer.close()
+
+    async def main():
+        servers = []
+        for _ in range(ports):
+            servers.append(await asyncio.start_server(handle, "127.0.0.1", 0, ssl=ctx, backlog=128))
+        ready([s.sockets[0].getsockname()[1] for s in servers])
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+class FakeFleet(object):
+    """serve_fake_fleet in a child process; ``ports`` lists its listeners."""
+
+    def __init__(self, count, tls_dir):
+        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "serve", str(count), tls_dir],
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("fake fleet did not start")
+        self.ports = json.loads(line)
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+if __name__ == "__main__":
+    import sys as _sys
+    if len(_sys.argv) == 4 and _sys.argv[1] == "serve":
+        def _ready(ports):
+            print(json.dumps(ports), flush=True)
+        serve_fake_fleet(int(_sys.argv[2]), _sys.argv[3], _ready)

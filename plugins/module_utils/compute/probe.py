@@ -127,6 +127,17 @@ def _write_private(directory, name, text):
     return path
 
 
+def _load_system_store(ctx):
+    """The system trust store from OpenSSL's compiled-in paths, ignoring SSL_CERT_FILE & co."""
+    paths = ssl.get_default_verify_paths()
+    cafile = paths.openssl_cafile if os.path.isfile(paths.openssl_cafile or "") else None
+    capath = paths.openssl_capath if os.path.isdir(paths.openssl_capath or "") else None
+    if cafile or capath:
+        ctx.load_verify_locations(cafile=cafile, capath=capath)
+    else:
+        ctx.load_default_certs()
+
+
 def build_ssl_context(endpoint):
     """An SSLContext that trusts only the node's CA and presents its client cert."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -139,7 +150,7 @@ def build_ssl_context(endpoint):
         except (ssl.SSLError, ValueError) as exc:
             raise EndpointError("ca_cert is not a usable PEM certificate (%s)" % exc)
     else:
-        ctx.load_default_certs()
+        _load_system_store(ctx)
     if endpoint.client_cert or endpoint.client_key:
         if not (endpoint.client_cert and endpoint.client_key):
             raise EndpointError("client_cert and client_key must be given together")
@@ -343,7 +354,8 @@ def probe(endpoint, timeout=5.0, list_containers=False):
         return ProbeResult(FAILED, str(exc), duration=time.time() - start)
     except Exception as exc:  # every failure becomes a reason, never a traceback
         reason = _classify(exc, timeout)
-        if reason.startswith("client certificate rejected") or reason.startswith("the server closed"):
+        if reason.startswith(("client certificate rejected", "the server closed", "connection reset")) \
+                and endpoint.tls:
             hint = client_cert_hint(endpoint)
             if hint:
                 reason = "%s: %s" % (reason, hint)
