@@ -232,12 +232,15 @@ def parse_node(raw, index=None, default_state="present", presets=None):
     return DesiredNode(node_id, state, body, note=note, index=index)
 
 
-def parse_nodes(raw_nodes, presets=None):
-    """Validate a whole list; duplicate ids are an error, nothing is sent."""
+def parse_nodes(raw_nodes, presets=None, indexed=True):
+    """Validate a whole list; duplicate ids are an error, nothing is sent.
+
+    ``indexed=False`` (single-node mode) leaves ``nodes[i]`` out of messages.
+    """
     desired = []
     seen = {}
     for index, raw in enumerate(raw_nodes):
-        node = parse_node(raw, index=index, presets=presets)
+        node = parse_node(raw, index=index if indexed else None, presets=presets)
         if node.id in seen:
             raise NodeSpecError("nodes[%d] (id: %s): duplicate id, already given at nodes[%d]" % (index, node.id, seen[node.id]))
         seen[node.id] = index

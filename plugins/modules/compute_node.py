@@ -28,7 +28,7 @@ description:
   - The TLS check never uses E(REQUESTS_CA_BUNDLE), E(CURL_CA_BUNDLE) or other environment settings;
     the server is verified against O(ca_cert) only (or the system store when O(ca_cert) is not set).
 author:
-  - gpufleet.ops maintainers
+  - gpufleet.ops maintainers (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.compute_registry
 attributes:
@@ -43,6 +43,7 @@ attributes:
     description: A second run with the same options reports no change unless the Docker status changed.
   action_group:
     support: full
+    description: Use C(group/gpufleet.ops.compute) in C(module_defaults) to set the registry options once.
     membership:
       - gpufleet.ops.compute
 options:
@@ -141,10 +142,11 @@ options:
     type: bool
     default: false
 notes:
-  - Runs on the host that holds the registry, normally the controller (C(delegate_to: localhost)).
+  - Runs on the host that holds the registry, normally the controller (C(delegate_to) C(localhost)).
 seealso:
   - module: gpufleet.ops.compute_node_info
-  - role: gpufleet.ops.docker_tls
+  - ref: docker_tls_role
+    description: The C(gpufleet.ops.docker_tls) role turns a Docker daemon into a TLS endpoint.
 '''
 
 EXAMPLES = r'''

@@ -14,12 +14,12 @@ version_added: 0.1.0
 description:
   - Lists compute-node records from the registry, filtered by region, listing, Docker status or GPU model.
   - With O(probe=true), re-tests the Docker connection of every selected node concurrently (a thread pool;
-    the work is I/O bound) and stores each node's new RV(nodes[].docker_status). This is the periodic
+    the work is I/O bound) and stores each node's new C(docker_status). This is the periodic
     30-second status check; see the playbook C(gpufleet.ops.compute_node_monitor).
-  - With O(probe=true) the result is C(changed) when a node's RV(nodes[].docker_status) changed. The time of
+  - With O(probe=true) the result is C(changed) when a node's C(docker_status) changed. The time of
     the test, failure reasons and engine facts are refreshed without counting as a change.
 author:
-  - gpufleet.ops maintainers
+  - gpufleet.ops maintainers (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.compute_registry
 attributes:
@@ -28,11 +28,13 @@ attributes:
     description: Probes run (they only read), nothing is written to the registry.
   diff_mode:
     support: none
+    description: Nothing to show; use M(gpufleet.ops.compute_node) for diffs.
   idempotent:
     support: full
     description: Without O(probe) nothing is written; with it only Docker status changes count.
   action_group:
     support: full
+    description: Use C(group/gpufleet.ops.compute) in C(module_defaults) to set the registry options once.
     membership:
       - gpufleet.ops.compute
 options:

@@ -335,7 +335,6 @@ def main():
         argument_spec=argument_spec(),
         mutually_exclusive=[("id", "nodes")],
         required_one_of=[("id", "nodes")],
-        required_by={"exclusive": ("nodes",)},
         supports_check_mode=True,
     )
     params = module.params
@@ -347,7 +346,7 @@ def main():
 
     try:
         presets = merged_presets(params["vllm_presets"])
-        desired = parse_nodes(wanted_nodes(params), presets=presets)
+        desired = parse_nodes(wanted_nodes(params), presets=presets, indexed=not single)
     except (NodeSpecError, PresetError) as exc:
         module.fail_json(msg=str(exc))
     if params["exclusive"] and not any(d.wants_registered for d in desired):

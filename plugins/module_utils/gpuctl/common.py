@@ -36,12 +36,13 @@ def client(module):
 
 def run(module, func):
     """Call ``func()`` and turn gpuctl errors into fail_json (with field paths / HTTP status)."""
+    failure = None
     try:
         return func()
-    except SpecError as exc:
-        module.fail_json(**exc.to_result())
-    except GpuctlError as exc:
-        module.fail_json(**exc.to_result())
+    except GpuctlError as exc:  # SpecError and ApiError included
+        failure = exc.to_result()
+    # outside the except block, so Ansible does not attach a traceback to a clean error
+    module.fail_json(**failure)
 
 
 def load_specs(module, spec_key="spec", src_key="src"):

@@ -229,7 +229,7 @@ class JobManager(object):
                 raise GpuctlError("job '%s' failed while waiting: %s" % (name, _conditions_text(obj)), job_id=result["job_id"], status=status)
             if status == "succeeded" or status == "paused":
                 break
-            if wait_for == "ready" and status == "running" and _fully_ready(obj):
+            if status == "running" and _fully_ready(obj) and (wait_for == "ready" or kind != "Job"):
                 break
             if time.time() >= deadline:
                 raise GpuctlError("timed out after %ss waiting for job '%s' to be %s (status: %s)" % (timeout, name, wait_for, status),
