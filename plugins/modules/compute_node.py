@@ -142,11 +142,11 @@ options:
     type: bool
     default: false
 notes:
+  - The C(gpufleet.ops.docker_tls) role turns a server's Docker daemon into a TLS endpoint and fetches the
+    client certificate and key this module needs.
   - Runs on the host that holds the registry, normally the controller (C(delegate_to) C(localhost)).
 seealso:
   - module: gpufleet.ops.compute_node_info
-  - ref: docker_tls_role
-    description: The C(gpufleet.ops.docker_tls) role turns a Docker daemon into a TLS endpoint.
 '''
 
 EXAMPLES = r'''
