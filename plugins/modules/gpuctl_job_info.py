@@ -1,0 +1,285 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: gpuctl_job_info
+short_description: List gpuctl jobs, describe one, or read its logs
+version_added: "0.1.0"
+description:
+  - Without O(name), lists jobs with status and progress, filtered by kind, pool and status, one page at a time
+    (C(gpuctl get jobs [--pool <pool>])).
+  - With O(name), describes one job: resources, pods, conditions, events, the stored spec (C(gpuctl describe job <id>)).
+  - With O(name) and O(logs=true), returns its logs (C(gpuctl logs <id>)): the last O(tail) lines per pod, optionally
+    only lines containing O(keyword), optionally of one O(pod). Streaming (C(-f)) is not available in Ansible.
+  - Status is one of V(pending), V(running), V(succeeded), V(failed), V(paused), V(terminating).
+    Training progress is the mean of a C(gpuctl/progress) pod annotation (percent, written by the workload)
+    or else the share of completed indexes.
+author:
+  - gpufleet.ops contributors
+extends_documentation_fragment:
+  - gpufleet.ops.k8s_auth
+attributes:
+  check_mode:
+    support: full
+    description: Read-only.
+  diff_mode:
+    support: none
+    description: Read-only.
+  idempotent:
+    support: full
+    description: Read-only.
+  action_group:
+    support: full
+    membership:
+      - gpufleet.ops.gpuctl
+options:
+  name:
+    description:
+      - Job name or job id to describe. Omit to list jobs.
+    type: str
+  namespace:
+    description:
+      - Namespace to look in. When listing, omit it to list jobs of all namespaces.
+    type: str
+  kind:
+    description:
+      - Only list jobs of this kind.
+    type: str
+    choices: [training, inference, notebook]
+  pool:
+    description:
+      - Only list jobs of this pool.
+    type: str
+  status:
+    description:
+      - Only list jobs with this status.
+    type: str
+    choices: [pending, running, succeeded, failed, paused, terminating]
+  page:
+    description:
+      - Page number (from 1) of the list.
+    type: int
+    default: 1
+  page_size:
+    description:
+      - Items per page.
+    type: int
+    default: 20
+  events:
+    description:
+      - Include the events of the job and its pods when describing.
+    type: bool
+    default: true
+  logs:
+    description:
+      - Return the job's logs instead of its description. Needs O(name).
+    type: bool
+    default: false
+  tail:
+    description:
+      - Number of last lines per pod.
+    type: int
+    default: 100
+  keyword:
+    description:
+      - Only keep log lines containing this text (case-insensitive).
+    type: str
+  pod:
+    description:
+      - Read the logs of this pod only.
+    type: str
+  container:
+    description:
+      - Container whose logs to read (default the pod's only container).
+    type: str
+seealso:
+  - module: gpufleet.ops.gpuctl_job
+"""
+
+EXAMPLES = r"""
+- name: List all jobs (gpuctl get jobs)
+  gpufleet.ops.gpuctl_job_info:
+  register: jobs
+
+- name: Running jobs of one pool (gpuctl get jobs --pool training-pool)
+  gpufleet.ops.gpuctl_job_info:
+    pool: training-pool
+    status: running
+    page_size: 50
+
+- name: Describe a job (gpuctl describe job <job-id>)
+  gpufleet.ops.gpuctl_job_info:
+    name: qwen2-7b-llamafactory-sft
+    namespace: default
+  register: job
+
+- name: Last 1000 lines mentioning "loss" (gpuctl logs <job-id>)
+  gpufleet.ops.gpuctl_job_info:
+    name: qwen2-7b-llamafactory-sft
+    namespace: default
+    logs: true
+    tail: 1000
+    keyword: loss
+"""
+
+RETURN = r"""
+total:
+  description: Number of jobs matching the filters (all pages).
+  returned: when listing
+  type: int
+  sample: 42
+page:
+  description: Page returned.
+  returned: when listing
+  type: int
+  sample: 1
+page_size:
+  description: Page size used.
+  returned: when listing
+  type: int
+  sample: 20
+items:
+  description: Jobs of the page, sorted by namespace and name.
+  returned: when listing
+  type: list
+  elements: dict
+  contains:
+    job_id:
+      description: Stable job id.
+      type: str
+      sample: qwen2-7b-sft-1a2b3
+    name:
+      description: Job name.
+      type: str
+      sample: qwen2-7b-sft
+    namespace:
+      description: Namespace.
+      type: str
+      sample: default
+    kind:
+      description: V(training), V(inference) or V(notebook).
+      type: str
+      sample: training
+    pool:
+      description: Pool of the job.
+      type: str
+      sample: training-pool
+    status:
+      description: Job status.
+      type: str
+      sample: running
+    gpu:
+      description: GPUs of the job (all pods of one replica).
+      type: int
+      sample: 4
+    gpu_type:
+      description: Requested GPU type.
+      type: str
+      sample: a100-80g
+    priority:
+      description: Priority.
+      type: str
+      sample: high
+    created_at:
+      description: Creation time.
+      type: str
+      sample: "2026-01-01T10:00:00Z"
+    started_at:
+      description: Start time.
+      type: str
+      sample: "2026-01-01T10:05:00Z"
+    progress:
+      description: Training progress in percent (null for services).
+      type: int
+      sample: 65
+job:
+  description:
+    - The described job; the fields of RV(items) plus C(version), C(description), C(yaml_content), C(spec), C(resources)
+      (gpu, gpu_type, cpu, memory, gpu_share), C(pods), C(conditions), C(events), C(k8s_resources), C(endpoint)
+      (services) and C(metrics) (empty unless the cluster provides them).
+  returned: when O(name) is given and O(logs=false)
+  type: dict
+  sample: {"job_id": "qwen2-7b-sft-1a2b3", "status": "running", "resources": {"gpu": 4, "cpu": "32", "memory": "128Gi"},
+           "k8s_resources": {"kind": "Job", "name": "qwen2-7b-sft", "pods": ["qwen2-7b-sft-0-abcde"]}}
+logs:
+  description: Log lines (prefixed with C([pod]) when the job has several pods).
+  returned: when O(logs=true)
+  type: list
+  elements: str
+  sample: ["2026-01-01T10:06:00Z [INFO] Starting training..."]
+pods:
+  description: Pods whose logs were read.
+  returned: when O(logs=true)
+  type: list
+  elements: str
+  sample: [qwen2-7b-sft-0-abcde]
+pod_logs:
+  description: Lines per pod.
+  returned: when O(logs=true)
+  type: dict
+  sample: {"qwen2-7b-sft-0-abcde": ["..."]}
+pod_errors:
+  description: Pods whose logs could not be read, with the server's message.
+  returned: when O(logs=true)
+  type: dict
+  sample: {}
+last_timestamp:
+  description: Last timestamp found in the returned lines.
+  returned: when O(logs=true)
+  type: str
+  sample: "2026-01-01T10:06:30Z"
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import common
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.jobs import JobInfo
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=common.argument_spec(
+            name=dict(type="str"),
+            namespace=dict(type="str"),
+            kind=dict(type="str", choices=["training", "inference", "notebook"]),
+            pool=dict(type="str"),
+            status=dict(type="str", choices=["pending", "running", "succeeded", "failed", "paused", "terminating"]),
+            page=dict(type="int", default=1),
+            page_size=dict(type="int", default=20),
+            events=dict(type="bool", default=True),
+            logs=dict(type="bool", default=False),
+            tail=dict(type="int", default=100),
+            keyword=dict(type="str"),
+            pod=dict(type="str"),
+            container=dict(type="str"),
+        ),
+        required_by={"pod": "name", "keyword": "name", "container": "name"},
+        supports_check_mode=True,
+    )
+    p = module.params
+
+    def work():
+        if p["page"] < 1 or p["page_size"] < 1:
+            raise SpecError([("page" if p["page"] < 1 else "page_size", "must be >= 1")])
+        if p["tail"] < 0:
+            raise SpecError([("tail", "must be >= 0")])
+        if p["logs"] and not p["name"]:
+            raise SpecError([("logs", "needs name (which job's logs)")])
+        info = JobInfo(common.client(module), p["namespace"])
+        if p["name"] and p["logs"]:
+            return dict(changed=False, **info.logs(p["name"], p["tail"], p["keyword"], p["pod"], p["container"]))
+        if p["name"]:
+            return dict(changed=False, job=info.describe(p["name"], p["events"]))
+        return dict(changed=False, **info.list(p["kind"], p["pool"], p["status"], p["page"], p["page_size"]))
+
+    module.exit_json(**common.run(module, work))
+
+
+if __name__ == "__main__":
+    main()

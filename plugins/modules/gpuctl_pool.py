@@ -1,0 +1,242 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: gpuctl_pool
+short_description: Create and delete gpuctl resource pools and add or remove their nodes
+version_added: "0.1.0"
+description:
+  - Manages gpuctl resource pools from C(kind: resource) specs (several documents per file, as in seed 004).
+  - A pool's definition (description, declared nodes and GPU types, quota C(maxJobs) and C(maxGpuPerJob)) is stored
+    in the ConfigMap C(gpuctl-pool-<name>) in O(namespace); its nodes carry the label C(gpuctl/pool=<name>)
+    and, when the spec names one, C(nvidia.com/gpu-type=<gpu-type>).
+  - A node belongs to one pool at a time. Adding a node that is already in another pool fails with the node's path,
+    before anything is written. Nodes are checked to exist before anything is written.
+  - Equivalent of C(gpuctl create -f pool.yaml), C(gpuctl delete -f pool.yaml), C(gpuctl add node ... --pool)
+    and C(gpuctl remove node ... --pool).
+author:
+  - gpufleet.ops contributors
+extends_documentation_fragment:
+  - gpufleet.ops.k8s_auth
+attributes:
+  check_mode:
+    support: full
+    description: Nothing is written.
+  diff_mode:
+    support: full
+    description: The pool ConfigMap and the node labels before and after.
+  idempotent:
+    support: full
+    description: A second run reports C(changed=false).
+  action_group:
+    support: full
+    membership:
+      - gpufleet.ops.gpuctl
+options:
+  spec:
+    description:
+      - One C(kind: resource) spec (a dict) or a list of them.
+    type: raw
+  src:
+    description:
+      - Paths of YAML files on the managed host holding C(kind: resource) documents.
+    type: list
+    elements: path
+  name:
+    description:
+      - Name of an existing pool, for O(add_nodes), O(remove_nodes) or O(state=absent) without a spec.
+    type: str
+  add_nodes:
+    description:
+      - Nodes to label C(gpuctl/pool=<name>) (C(gpuctl add node node-1 node-2 --pool <name>)). The pool must exist.
+    type: list
+    elements: str
+    default: []
+  remove_nodes:
+    description:
+      - Nodes whose C(gpuctl/pool) label is removed when it names this pool (C(gpuctl remove node node-3 --pool <name>)).
+    type: list
+    elements: str
+    default: []
+  state:
+    description:
+      - V(present) creates or updates the pools; V(absent) deletes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  unlabel_nodes:
+    description:
+      - With O(state=absent), also remove the C(gpuctl/pool) label from the pool's nodes.
+    type: bool
+    default: true
+  force:
+    description:
+      - With O(state=absent), delete the pool even if jobs still run in it.
+    type: bool
+    default: false
+  namespace:
+    description:
+      - Namespace of the pool ConfigMaps. Created when missing.
+    type: str
+    default: gpuctl-system
+seealso:
+  - module: gpufleet.ops.gpuctl_pool_info
+  - module: gpufleet.ops.node_label
+"""
+
+EXAMPLES = r"""
+- name: Create the pools of a file (gpuctl create -f train-pool.yaml)
+  gpufleet.ops.gpuctl_pool:
+    src: /srv/pools/train-pool.yaml
+
+- name: Inline pool with a quota
+  gpufleet.ops.gpuctl_pool:
+    spec:
+      kind: resource
+      version: v0.1
+      pool:
+        name: experiment-pool
+        description: Tuning experiments
+      nodes:
+        node-4:
+          gpu-type: t4
+      quota:
+        maxJobs: 50
+        maxGpuPerJob: 2
+
+- name: Add nodes (gpuctl add node node-1 node-2 --pool training-pool)
+  gpufleet.ops.gpuctl_pool:
+    name: training-pool
+    add_nodes: [node-1, node-2]
+
+- name: Remove a node (gpuctl remove node node-3 --pool training-pool)
+  gpufleet.ops.gpuctl_pool:
+    name: training-pool
+    remove_nodes: [node-3]
+
+- name: Delete a pool (gpuctl delete -f train-pool.yaml)
+  gpufleet.ops.gpuctl_pool:
+    src: /srv/pools/train-pool.yaml
+    state: absent
+"""
+
+RETURN = r"""
+pools:
+  description: One entry per pool of the task.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Pool name.
+      type: str
+      sample: training-pool
+    status:
+      description: V(created), V(updated), V(unchanged), V(deleted) or V(absent).
+      type: str
+      sample: created
+    changed:
+      description: Whether this pool changed.
+      type: bool
+      sample: true
+    nodes_labelled:
+      description: Nodes whose labels were (or would be) set.
+      type: list
+      elements: str
+      sample: [node-1]
+    nodes_unlabelled:
+      description: Nodes whose pool label was (or would be) removed.
+      type: list
+      elements: str
+      sample: [node-3]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import apply as A
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import common
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolManager
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.spec import DNS1123, job_names_unique
+
+
+def _node_diff(entries, before, after):
+    for name, old, new in entries:
+        key = "Node/%s" % name
+        before.setdefault(key, {"metadata": {"labels": {}}})["metadata"]["labels"].update(old)
+        after.setdefault(key, {"metadata": {"labels": {}}})["metadata"]["labels"].update(new)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=common.argument_spec(
+            spec=dict(type="raw"),
+            src=dict(type="list", elements="path"),
+            name=dict(type="str"),
+            add_nodes=dict(type="list", elements="str", default=[]),
+            remove_nodes=dict(type="list", elements="str", default=[]),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            unlabel_nodes=dict(type="bool", default=True),
+            force=dict(type="bool", default=False),
+            namespace=dict(type="str", default="gpuctl-system"),
+        ),
+        required_one_of=[("spec", "src", "name")],
+        mutually_exclusive=[("spec", "name"), ("src", "name")],
+        supports_check_mode=True,
+    )
+    p = module.params
+
+    def work():
+        client = common.client(module)
+        mgr = PoolManager(client, p["namespace"], module.check_mode)
+        results, changes, node_entries = [], [], []
+        if p["name"]:
+            if not DNS1123.match(p["name"]):
+                raise SpecError([("name", "must be a pool name (DNS-1123 label), got %r" % p["name"])])
+            if p["state"] == "absent":
+                res = mgr.absent(p["name"], p["unlabel_nodes"], p["force"])
+            else:
+                if not p["add_nodes"] and not p["remove_nodes"]:
+                    raise SpecError([("name", "with name and state=present, give add_nodes or remove_nodes (or use spec/src)")])
+                entries = []
+                if p["add_nodes"]:
+                    entries += mgr.add_nodes(p["name"], p["add_nodes"])
+                if p["remove_nodes"]:
+                    entries += mgr.remove_nodes(p["name"], p["remove_nodes"])
+                res = {"name": p["name"], "changed": bool(entries), "status": "updated" if entries else "unchanged",
+                       "nodes_labelled": [n for n, _, new in entries if any(v is not None for v in new.values())],
+                       "nodes_unlabelled": [n for n, _, new in entries if all(v is None for v in new.values())],
+                       "_node_diff": entries}
+            results.append(res)
+        else:
+            specs = common.load_specs(module)
+            bad = [(label or "spec", s["kind"]) for label, s in specs if s["kind"] != "resource"]
+            if bad:
+                raise SpecError([("%s: kind" % label, "'%s' is a job; use gpufleet.ops.gpuctl_job" % kind) for label, kind in bad])
+            job_names_unique([s for _, s in specs])
+            for label, spec in specs:
+                if p["state"] == "absent":
+                    results.append(mgr.absent(spec["pool"]["name"], p["unlabel_nodes"], p["force"]))
+                else:
+                    results.append(mgr.ensure(spec, label))
+        for res in results:
+            changes.extend(res.get("_changes") or [])
+            node_entries.extend(res.get("_node_diff") or [])
+        out = dict(changed=any(r["changed"] for r in results),
+                   pools=[dict((k, v) for k, v in r.items() if not k.startswith("_")) for r in results])
+        if module._diff:
+            diff = A.diff_of(changes)
+            _node_diff(node_entries, diff["before"], diff["after"])
+            out["diff"] = diff
+        return out
+
+    module.exit_json(**common.run(module, work))
+
+
+if __name__ == "__main__":
+    main()
