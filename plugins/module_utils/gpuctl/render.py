@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.spec import parse_spec
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.spec import gpu_share_limits, parse_spec
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
 
 MANAGED_BY = "gpuctl"
@@ -90,7 +90,7 @@ def _resources_block(res, gpus_per_pod):
         requests["memory"] = limits["memory"] = res["memory"]
     if gpus_per_pod:
         limits[GPU_RESOURCE] = str(gpus_per_pod)
-        share = res.get("gpu_share") or {}
+        share = gpu_share_limits(res.get("gpu_share"))
         if "memory_mib" in share:
             limits[HAMI_MEM] = str(share["memory_mib"])
         if "cores" in share:

@@ -225,7 +225,7 @@ def t_gpu_share():
                 ctx.err(path, "a number means a fraction of one GPU and must be in (0, 1] (got %s); "
                               "use a quantity such as '2Gi' for GPU memory" % value)
                 return None
-            return {"cores": int(round(value * 100))}
+            return value
         if isinstance(value, str):
             try:
                 amount = parse_quantity(value)
@@ -239,10 +239,19 @@ def t_gpu_share():
             if mib < 1:
                 ctx.err(path, "must be at least 1Mi of GPU memory (got %s)" % value)
                 return None
-            return {"memory_mib": mib}
+            return value
         ctx.err(path, "must be a GPU memory quantity such as '2Gi' or a GPU fraction in (0, 1], got %s" % _tname(value))
         return None
     return check
+
+
+def gpu_share_limits(value):
+    """A validated gpu_share -> {'memory_mib': N} or {'cores': percent} (HAMi)."""
+    if value is None:
+        return {}
+    if isinstance(value, (int, float)):
+        return {"cores": int(round(value * 100))}
+    return {"memory_mib": int(parse_quantity(value) // 2 ** 20)}
 
 
 def t_list(item, min_items=0, max_items=None):
@@ -522,7 +531,7 @@ def parse_spec(data, prefix=None):
     if not isinstance(data, dict):
         raise SpecError([("", "a gpuctl spec must be a mapping with 'kind', got %s" % _tname(data))], prefix=prefix)
     kind = data.get("kind")
-    if kind not in SCHEMAS:
+    if not isinstance(kind, str) or kind not in SCHEMAS:
         raise SpecError([("kind", "must be one of %s (got %s)" % (", ".join(KINDS), _short(kind)) if "kind" in data
                           else "is required (one of %s)" % ", ".join(KINDS))], prefix=prefix)
     fields, required = SCHEMAS[kind]

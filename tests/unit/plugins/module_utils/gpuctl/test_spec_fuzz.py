@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Property-based: malformed specs always give a clean SpecError with field paths, never a traceback."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+import os
+
+import kubernetes_validate
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render as R
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import spec as SP
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
+
+FIXTURES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "gpuctl"))
+SEEDS = []
+for _name in ("training-job.yaml", "inference-service.yaml", "notebook-job.yaml", "train-pool.yaml"):
+    with open(os.path.join(FIXTURES, _name), encoding="utf-8") as _h:
+        SEEDS.extend(SP.load_documents(_h.read(), _name))
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 6, 10 ** 6), st.floats(allow_nan=True),
+                    st.text(max_size=12), st.sampled_from(["", "-1", "2Gi", "0.5", "30s", "a100", "/x", "{{nope}}", "{{model.name}}"]))
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                        st.dictionaries(st.text(max_size=8), inner, max_size=3)), max_leaves=8)
+
+
+def paths(doc, prefix=()):
+    yield prefix
+    if isinstance(doc, dict):
+        for key, val in doc.items():
+            for p in paths(val, prefix + (key,)):
+                yield p
+    elif isinstance(doc, list):
+        for i, val in enumerate(doc):
+            for p in paths(val, prefix + (i,)):
+                yield p
+
+
+@st.composite
+def mutated(draw):
+    doc = copy.deepcopy(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 4))):
+        all_paths = [p for p in paths(doc) if p]
+        if not all_paths:
+            break
+        target = draw(st.sampled_from(all_paths))
+        parent = doc
+        try:
+            for key in target[:-1]:
+                parent = parent[key]
+        except (KeyError, IndexError, TypeError):
+            continue
+        op = draw(st.sampled_from(["replace", "delete", "add"]))
+        try:
+            if op == "replace":
+                parent[target[-1]] = draw(values)
+            elif op == "delete":
+                del parent[target[-1]]
+            elif isinstance(parent, dict):
+                parent[draw(st.text(min_size=1, max_size=10))] = draw(values)
+        except (KeyError, IndexError, TypeError):
+            continue
+    return doc
+
+
+def check_clean(doc):
+    try:
+        spec = SP.parse_spec(doc)
+    except SpecError as exc:
+        assert exc.errors, "SpecError without errors"
+        for path, reason in exc.errors:
+            assert isinstance(path, str) and isinstance(reason, str) and reason
+        assert exc.msg.startswith("invalid gpuctl spec: ")
+        return None
+    assert SP.parse_spec(copy.deepcopy(spec)) == spec, "a normalised spec must parse to itself"
+    manifests = R.render(spec, "fuzz", validated=True)
+    assert manifests
+    return manifests
+
+
+@settings(max_examples=int(os.environ.get("GPUCTL_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_mutated_seed_specs_fail_cleanly_or_render(doc):
+    check_clean(doc)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values)
+def test_arbitrary_values_fail_cleanly(doc):
+    check_clean(doc)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.fixed_dictionaries({"kind": st.sampled_from(SP.KINDS)}, optional={
+    "job": values, "environment": values, "resources": values, "storage": values, "service": values,
+    "autoscaling": values, "model": values, "pool": values, "nodes": values, "quota": values, "version": values}))
+def test_kind_with_random_blocks_fails_cleanly(doc):
+    check_clean(doc)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200))
+def test_random_text_documents_fail_cleanly(text):
+    try:
+        docs = SP.load_documents(text, "fuzz.yaml")
+    except SpecError as exc:
+        assert exc.errors[0][0].startswith("fuzz.yaml")
+        return
+    try:
+        SP.parse_documents(docs, "fuzz.yaml")
+    except SpecError as exc:
+        assert all(p.startswith("fuzz.yaml#") for p, _ in exc.errors)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_whatever_renders_is_schema_valid(doc):
+    manifests = check_clean(doc)
+    for manifest in manifests or []:
+        kubernetes_validate.validate(manifest, kubernetes_validate.latest_version(), strict=True)
