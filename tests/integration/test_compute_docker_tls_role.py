@@ -1,0 +1,147 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The docker_tls role against a local test daemon config dir, then a real dockerd using its output.
+
+The role runs with docker_tls_manage_service=false (no systemd here); the test
+starts dockerd with ONLY ``--config-file <merged daemon.json>``, so every TLS
+setting and every host comes from what the role merged.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "helpers"))
+
+from ansible_run import REPO_ROOT, run_playbook  # noqa: E402
+from dockerd_fixture import DOCKER_CLI, free_port, need  # noqa: E402
+
+PLAYBOOK = os.path.join(REPO_ROOT, "playbooks", "docker_tls.yml")
+
+
+@pytest.fixture(scope="module")
+def env():
+    need(shutil.which("dockerd") is not None, "dockerd not installed (apt-get install -y docker.io)")
+    need(os.geteuid() == 0, "dockerd needs root")
+    root = tempfile.mkdtemp(prefix="gft-", dir="/tmp")
+    bridge = "gft%04x" % random.randint(0, 0xffff)
+    subprocess.run(["ip", "link", "add", bridge, "type", "bridge"], check=True, timeout=10)
+    subprocess.run(["ip", "addr", "add", "10.%d.%d.1/24" % (200 + random.randint(0, 49), random.randint(0, 254)),
+                    "dev", bridge], check=True, timeout=10)
+    subprocess.run(["ip", "link", "set", bridge, "up"], check=True, timeout=10)
+    sock = os.path.join(root, "d.sock")
+    daemon_json = os.path.join(root, "etc-docker", "daemon.json")
+    os.makedirs(os.path.dirname(daemon_json))
+    with open(daemon_json, "w") as handle:
+        json.dump({"data-root": os.path.join(root, "data"), "exec-root": os.path.join(root, "exec"),
+                   "pidfile": os.path.join(root, "d.pid"), "bridge": bridge, "iptables": False,
+                   "ip-masq": False, "ip-forward": False, "log-level": "warn",
+                   "hosts": ["fd://", "unix://" + sock]}, handle)
+    state = {"root": root, "sock": sock, "daemon_json": daemon_json, "port": free_port(), "proc": None,
+             "tls_dir": os.path.join(root, "etc-docker", "tls"), "fetch": os.path.join(root, "fetched"),
+             "registry": os.path.join(root, "registry.db")}
+    yield state
+    proc = state["proc"]
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    subprocess.run(["ip", "link", "del", bridge], check=False, timeout=10)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def apply(env, **extra):
+    extra_vars = {"docker_tls_hosts": "localhost", "docker_tls_become": False,
+                  "docker_tls_dir": env["tls_dir"], "docker_tls_daemon_json": env["daemon_json"],
+                  "docker_tls_listen_address": "127.0.0.1", "docker_tls_port": env["port"],
+                  "docker_tls_local_socket": "unix://" + env["sock"], "docker_tls_manage_service": False,
+                  "docker_tls_fetch_dir": env["fetch"], "docker_tls_verify": False,
+                  "docker_tls_node_address": "127.0.0.1",
+                  "gpufleet_registry": env["registry"], "gpufleet_registry_key": "role-test-key"}
+    extra_vars.update(extra)
+    res = run_playbook(PLAYBOOK, extra_vars=extra_vars, timeout=300)
+    assert res.rc == 0, (res.stdout[-4000:], res.stderr[-2000:])
+    return res
+
+
+def find_task(res, suffix):
+    names = []
+    for play in res.data.get("plays", []):
+        for task in play.get("tasks", []):
+            names.append(task["task"]["name"])
+            if task["task"]["name"].endswith(suffix):
+                return task["hosts"]["localhost"]
+    raise AssertionError("no task %r in %s" % (suffix, names))
+
+
+def serial(path):
+    out = subprocess.run(["openssl", "x509", "-noout", "-serial", "-in", path], capture_output=True, text=True,
+                         check=True)
+    return out.stdout.strip()
+
+
+def test_role_end_to_end(env):
+    # 1. first apply: CA, certs, merged daemon.json, fetched material
+    apply(env)
+    merged = json.load(open(env["daemon_json"]))
+    assert merged["log-level"] == "warn" and merged["bridge"].startswith("gft")  # other keys kept
+    assert merged["tls"] is True and merged["tlsverify"] is True
+    assert merged["tlscacert"] == env["tls_dir"] + "/ca.pem"
+    assert "fd://" not in merged["hosts"]
+    assert merged["hosts"] == ["unix://" + env["sock"], "tcp://127.0.0.1:%d" % env["port"]]
+    for key in ("ca-key.pem", "server-key.pem", "client-key.pem"):
+        assert os.stat(os.path.join(env["tls_dir"], key)).st_mode & 0o777 == 0o600
+    fetched = os.path.join(env["fetch"], "localhost")
+    assert sorted(os.listdir(fetched)) == ["ca.pem", "cert.pem", "key.pem"]
+    assert os.stat(os.path.join(fetched, "key.pem")).st_mode & 0o777 == 0o600
+    assert os.stat(fetched).st_mode & 0o777 == 0o700
+
+    # 2. a real dockerd configured ONLY by the merged daemon.json
+    log = open(os.path.join(env["root"], "dockerd.log"), "wb")
+    env["proc"] = subprocess.Popen(["dockerd", "--config-file", env["daemon_json"]], stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 40
+    while time.time() < deadline:
+        assert env["proc"].poll() is None, open(log.name).read()[-2000:]
+        if os.path.exists(env["sock"]) and subprocess.run(
+                [DOCKER_CLI, "-H", "unix://" + env["sock"], "version"], capture_output=True, timeout=10).returncode == 0:
+            break
+        time.sleep(0.3)
+
+    # 3. second apply with verification and registration: the role itself changes nothing
+    res = apply(env, docker_tls_verify=True, docker_tls_register_node=True)
+    assert res.stats["localhost"]["changed"] == 1, res.stdout[-3000:]
+    node = res.task("Register the node in the compute-node registry")
+    assert node["changed"] is True and node["node"]["docker_status"] == "connected", node["node"]
+    ping = find_task(res, "Verify the TLS endpoint with the client certificate")
+    assert ping["status"] == 200 and ping["content"] == "OK"
+
+    # 4. third apply: fully idempotent
+    res = apply(env, docker_tls_verify=True, docker_tls_register_node=True)
+    assert res.stats["localhost"]["changed"] == 0, res.stdout[-3000:]
+
+    # 5. renewal: certificates that expire within renew_days are re-issued, the CA is kept
+    before = dict((n, serial(os.path.join(env["tls_dir"], n))) for n in ("ca.pem", "server-cert.pem",
+                                                                          "client-cert.pem"))
+    res = apply(env, docker_tls_renew_days=900)
+    after = dict((n, serial(os.path.join(env["tls_dir"], n))) for n in before)
+    assert after["ca.pem"] == before["ca.pem"]
+    assert after["server-cert.pem"] != before["server-cert.pem"]
+    assert after["client-cert.pem"] != before["client-cert.pem"]
+    assert res.stats["localhost"]["changed"] >= 2
