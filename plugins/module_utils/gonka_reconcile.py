@@ -185,10 +185,9 @@ class Reconciler(object):
         returned = set((answer.get("models") or {}).keys())
         dropped = sorted(set(sent_body["models"]) - returned)
         if dropped:
-            kept = sorted(returned)
+            kept = ", ".join(sorted(returned)) or "no models"
             p.fail("%s: the server dropped model(s) %s without an error (not governance-approved on this chain); "
-                   "the node is registered with %s" % (p.desired.label, ", ".join(dropped),
-                                                        ", ".join(kept) if kept else "no models"))
+                   "the node is registered with %s" % (p.desired.label, ", ".join(dropped), kept))
 
     def _register_one(self, p, body):
         path = self._path("nodes")

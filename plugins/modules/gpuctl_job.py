@@ -284,6 +284,8 @@ def main():
             out["status"] = results[0]["status"]
         if module._diff:
             out["diff"] = A.diff_of(changes)
+        for warning in mgr.warnings:
+            module.warn(warning)
         return out
 
     module.exit_json(**common.run(module, work))

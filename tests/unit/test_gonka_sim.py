@@ -212,8 +212,7 @@ def test_update_with_unapproved_model_changes_nothing(api):
     api.call("POST", "/admin/v1/nodes", node())
     api.call("POST", "/admin/v1/nodes/node1/disable")
     status, out = api.call("POST", "/admin/v1/nodes",
-                           node(max_concurrent=9, models={QWEN: {"args": []},
-                                                         BAD: {"args": []}}))
+                           node(max_concurrent=9, models={QWEN: {"args": []}, BAD: {"args": []}}))
     assert status == 500
     if api.release == "current":
         assert out["error"].startswith("failed to update node: ")

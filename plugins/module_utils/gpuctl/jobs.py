@@ -34,6 +34,8 @@ class JobManager(object):
         self._pools = {}
         self._pool_counts = {}
         self._known = {}
+        self.warnings = []
+        self._namespace_checked = False
 
     # ------------------------------------------------------------ quota
     def _pool(self, name):
@@ -56,6 +58,11 @@ class JobManager(object):
         if not pool:
             return
         pool_def = self._pool(pool)
+        if pool_def is None and self.check_mode:
+            # an earlier task of the same check-mode run may be the one creating the pool
+            self.warnings.append("%sresources.pool: pool '%s' does not exist (yet); a real run fails unless it is created first"
+                                 % ("%s: " % label if label else "", pool))
+            return
         existing = 0
         if pool_def is not None and (pool_def.get("quota") or {}).get("maxJobs") is not None:
             others = self._jobs_in_pool(pool) - {(self.namespace, spec["job"]["name"])}
@@ -90,6 +97,18 @@ class JobManager(object):
         return None
 
     # ------------------------------------------------------------ state changes
+    def _ensure_namespace(self):
+        """Create the jobs' namespace once per task when it is missing (engineers should not need to)."""
+        if self._namespace_checked:
+            return []
+        self._namespace_checked = True
+        if self.client.get("Namespace", self.namespace) is not None:
+            return []
+        change = A.Change("create", {"apiVersion": "v1", "kind": "Namespace",
+                                     "metadata": {"name": self.namespace, "labels": {R.L_MANAGED: R.MANAGED_BY}}}, None)
+        A.execute(self.client, change, self.check_mode)
+        return [change]
+
     def _desired(self, manifests, lives, state):
         """Adjust rendered manifests for pause/resume; never fight an HPA or a paused deployment."""
         out = []
@@ -151,6 +170,7 @@ class JobManager(object):
         elif not exists and state == "resumed":
             raise GpuctlError("cannot resume job '%s' in namespace %s: it does not exist" % (name, self.namespace))
         desired = self._desired(manifests, lives, state)
+        done = self._ensure_namespace() if not exists else []
         changes = []
         for manifest in desired:
             live = lives[A.ref(manifest)]
@@ -166,6 +186,7 @@ class JobManager(object):
             if change.desired is not None and change.desired["kind"] == "PriorityClass" and obj is not None:
                 self._known[change.desired["metadata"]["name"]] = obj
             result_objs[change.ref] = obj
+        changes = done + changes
         if not exists:
             self._count_new(spec)
         changed = any(c.changed for c in changes)

@@ -285,3 +285,12 @@ def test_logs_tail_keyword_and_pod(client, server):
         info.logs("qwen2-7b-llamafactory-sft", pod="nope")
     both = info.logs("qwen2-7b-llamafactory-sft", tail=1)
     assert len(both["logs"]) == 2 and both["logs"][0].startswith("[")
+
+
+def test_pool_with_active_jobs_needs_force(client):
+    make_pool(client)
+    JobManager(client).ensure(seed("training-job.yaml"))
+    with pytest.raises(GpuctlError) as info:
+        PoolManager(client).absent("training-pool")
+    assert "still has 1 active job(s): default/qwen2-7b-llamafactory-sft" in info.value.msg
+    assert PoolManager(client).absent("training-pool", force=True)["nodes_unlabelled"] == ["gpu-0", "gpu-1"]
