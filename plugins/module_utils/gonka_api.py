@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import json
 import socket
+import threading
 import time
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
@@ -95,6 +96,7 @@ class AdminClient(object):
         self.backoff = backoff
         self.sleep = sleep
         self.request_count = 0
+        self._count_lock = threading.Lock()  # the reconciler calls from a thread pool
         self._request = Request(validate_certs=validate_certs, ca_path=ca_path, timeout=timeout,
                                 headers={"Accept": "application/json"})
 
@@ -109,7 +111,8 @@ class AdminClient(object):
         attempts = (self.retries + 1) if retry else 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
-            self.request_count += 1
+            with self._count_lock:
+                self.request_count += 1
             try:
                 resp = self._request.open(method, url, data=data, headers=headers)
                 status = resp.getcode()
