@@ -105,8 +105,9 @@ success:
   type: list
   elements: str
   sample: [node-2]
-failed:
-  description: Nodes that failed, with an error code and the reason.
+failures:
+  description:
+    - Nodes that failed, with an error code and the reason (the seed's C(failed) list; Ansible reserves C(failed)).
   returned: always
   type: list
   elements: dict
@@ -170,9 +171,9 @@ def main():
                     before["Node/%s" % res["node_name"]] = {p["key"]: res.get("previous_value")}
                     after["Node/%s" % res["node_name"]] = {p["key"]: res.get("value")}
             out["diff"] = {"before": before, "after": after}
-        if out["failed"]:
-            out["msg"] = "%d of %d node(s) failed: %s" % (len(out["failed"]), len(p["nodes"]),
-                                                        "; ".join("%s: %s" % (f["node_name"], f["message"]) for f in out["failed"]))
+        if out["failures"]:
+            out["msg"] = "%d of %d node(s) failed: %s" % (len(out["failures"]), len(p["nodes"]),
+                                                        "; ".join("%s: %s" % (f["node_name"], f["message"]) for f in out["failures"]))
             module.fail_json(**out)
         return out
 

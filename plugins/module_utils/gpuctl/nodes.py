@@ -51,7 +51,7 @@ class NodeLabeler(object):
         self.check_mode = check_mode
 
     def run(self, nodes, key, value=None, state="present", overwrite=False):
-        success, failed, results = [], [], []
+        success, failures, results = [], [], []
         for name in nodes:
             entry = {"node_name": name, "key": key, "changed": False}
             try:
@@ -80,13 +80,13 @@ class NodeLabeler(object):
                 success.append(name)
             except _NodeFail as exc:
                 entry.update(error=exc.code, message=exc.message)
-                failed.append({"node_name": name, "error": exc.code, "message": exc.message})
+                failures.append({"node_name": name, "error": exc.code, "message": exc.message})
             except ApiError as exc:
                 code = "Conflict" if exc.status == 409 else "ApiError"
                 entry.update(error=code, message=exc.msg)
-                failed.append({"node_name": name, "error": code, "message": exc.msg, "status": exc.status})
+                failures.append({"node_name": name, "error": code, "message": exc.msg, "status": exc.status})
             results.append(entry)
-        return {"success": success, "failed": failed, "results": results,
+        return {"success": success, "failures": failures, "results": results,
                 "changed": any(r["changed"] for r in results)}
 
 

@@ -252,13 +252,13 @@ def test_pool_node_conflict_and_info(client):
 def test_node_labels_conflict_and_partial_failure(client):
     labeler = NodeLabeler(client)
     out = labeler.run(["gpu-0", "ghost"], "nvidia.com/gpu-type", "h100")
-    assert out["success"] == [] and {f["error"] for f in out["failed"]} == {"LabelConflict", "NodeNotFound"}
+    assert out["success"] == [] and {f["error"] for f in out["failures"]} == {"LabelConflict", "NodeNotFound"}
     out = labeler.run(["gpu-0", "gpu-1"], "nvidia.com/gpu-type", "h100", overwrite=True)
     assert out["changed"] and out["success"] == ["gpu-0", "gpu-1"]
     assert NodeInfo(client).list(gpu_type="nvidia.com/h100")["total"] == 2
     assert labeler.run(["gpu-0"], "nvidia.com/gpu-type", state="query")["results"][0]["value"] == "h100"
     assert labeler.run(["gpu-0"], "nvidia.com/gpu-type", state="absent")["changed"]
-    assert labeler.run(["gpu-0"], "nvidia.com/gpu-type", state="query")["failed"][0]["error"] == "LabelNotFound"
+    assert labeler.run(["gpu-0"], "nvidia.com/gpu-type", state="query")["failures"][0]["error"] == "LabelNotFound"
     assert validate_label_key("bad key") and validate_label_key("nvidia.com/gpu-type") is None
 
 
