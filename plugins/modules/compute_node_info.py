@@ -62,7 +62,7 @@ options:
   max_workers:
     description: Number of connection tests run at the same time.
     type: int
-    default: 64
+    default: 128
 '''
 
 EXAMPLES = r'''
@@ -140,7 +140,7 @@ def main():
         docker_status=dict(type="str", choices=["connected", "failed", "unknown"]),
         gpu_name=dict(type="str"),
         probe=dict(type="bool", default=False),
-        max_workers=dict(type="int", default=64),
+        max_workers=dict(type="int", default=128),
     )
     argument_spec.update(REGISTRY_ARGS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)

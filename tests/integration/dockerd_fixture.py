@@ -21,6 +21,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -335,7 +336,8 @@ def serve_fake_fleet(ports, tls_dir, ready):
                     header = await reader.readline()
                     if header in (b"\r\n", b"\n", b""):
                         break
-                body = bodies.get(path.split("?")[0])
+                path = re.sub(r"^/v[0-9.]+/", "/", path.split("?")[0])
+                body = bodies.get(path)
                 status = b"200 OK" if body is not None else b"404 Not Found"
                 body = body if body is not None else b'{"message":"page not found"}'
                 ctype = b"text/plain" if path == "/_ping" else b"application/json"

@@ -338,7 +338,7 @@ class ComputeNodeService(object):
             return False
         return True
 
-    def info(self, filters, do_probe=False, max_workers=64):
+    def info(self, filters, do_probe=False, max_workers=128):
         records = [r for r in self.registry.list() if self.matches(r, filters)]
         changed_names = []
         if do_probe:

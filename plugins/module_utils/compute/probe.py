@@ -19,12 +19,14 @@ short reason (refused, timeout, certificate rejected, wrong CA, ...).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import hashlib
 import json
 import os
 import re
 import socket
 import ssl
 import tempfile
+import threading
 import time
 
 from concurrent.futures import ThreadPoolExecutor
@@ -136,6 +138,29 @@ def _load_system_store(ctx):
         ctx.load_verify_locations(cafile=cafile, capath=capath)
     else:
         ctx.load_default_certs()
+
+
+class ContextCache(object):
+    """SSL contexts shared by endpoints with the same CA and client certificate (thread-safe).
+
+    Building a context costs a few milliseconds of CPU (PEM parsing, key loading);
+    a fleet that shares one CA and client certificate builds it once per probe run.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._contexts = {}
+
+    def get(self, endpoint):
+        material = "\0".join(x or "" for x in (endpoint.ca_cert, endpoint.client_cert, endpoint.client_key))
+        key = hashlib.sha256(material.encode("utf-8")).hexdigest()
+        with self._lock:
+            ctx = self._contexts.get(key)
+        if ctx is None:
+            ctx = build_ssl_context(endpoint)
+            with self._lock:
+                self._contexts.setdefault(key, ctx)
+        return ctx
 
 
 def build_ssl_context(endpoint):
@@ -257,7 +282,7 @@ def _classify(exc, timeout):
 class DockerClient(object):
     """One keep-alive connection to an engine, every call bounded by ``deadline``."""
 
-    def __init__(self, endpoint, timeout=5.0):
+    def __init__(self, endpoint, timeout=5.0, contexts=None):
         self.endpoint = endpoint
         self.timeout = float(timeout)
         self.deadline = time.time() + self.timeout
@@ -268,7 +293,7 @@ class DockerClient(object):
         if kind == "unix":
             self.conn = _UnixHTTPConnection(path, self.timeout)
         elif use_tls:
-            ctx = build_ssl_context(endpoint)
+            ctx = contexts.get(endpoint) if contexts is not None else build_ssl_context(endpoint)
             self.conn = http_client.HTTPSConnection(host, port or default_port(True), timeout=self.timeout,
                                                     context=ctx)
         else:
@@ -333,14 +358,14 @@ def engine_facts(version, info):
     }
 
 
-def probe(endpoint, timeout=5.0, list_containers=False):
+def probe(endpoint, timeout=5.0, list_containers=False, contexts=None):
     """Test one engine. Never raises; returns a ProbeResult."""
     start = time.time()
     if not endpoint.docker_host:
         return ProbeResult(UNKNOWN, "no docker_host: the connection cannot be tested")
     client = None
     try:
-        client = DockerClient(endpoint, timeout)
+        client = DockerClient(endpoint, timeout, contexts)
         ping = client.get("/_ping")
         if "OK" not in ping:
             raise http_client.HTTPException("GET /_ping answered %r instead of OK" % ping[:50])
@@ -379,14 +404,15 @@ def running_containers(endpoint, timeout=5.0):
     return names, None
 
 
-def probe_many(endpoints, timeout=5.0, max_workers=64):
+def probe_many(endpoints, timeout=5.0, max_workers=128):
     """Probe ``{key: Endpoint}`` concurrently; return ``{key: ProbeResult}``."""
     results = {}
     if not endpoints:
         return results
     workers = max(1, min(int(max_workers), len(endpoints)))
+    contexts = ContextCache()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = dict((pool.submit(probe, ep, timeout), key) for key, ep in endpoints.items())
+        futures = dict((pool.submit(probe, ep, timeout, False, contexts), key) for key, ep in endpoints.items())
         for future, key in futures.items():
             results[key] = future.result()
     return results
