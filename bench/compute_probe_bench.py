@@ -137,7 +137,7 @@ def main():
         t0 = time.time()
         fleet = FakeFleet(n_fake, tls.dir)
         print("fake Docker TLS endpoints: %d (started in %.1fs)" % (n_fake, time.time() - t0))
-        holes = [BlackHole() for _ in range(n_holes)]
+        holes = [BlackHole() for dummy in range(n_holes)]
         endpoints = {}
         for i, port in enumerate(fleet.ports):
             endpoints["fake-%04d" % i] = ("tcp://127.0.0.1:%d" % port, tls.pem)

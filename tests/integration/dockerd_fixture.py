@@ -351,7 +351,7 @@ def serve_fake_fleet(ports, tls_dir, ready):
 
     async def main():
         servers = []
-        for _ in range(ports):
+        for dummy in range(ports):
             servers.append(await asyncio.start_server(handle, "127.0.0.1", 0, ssl=ctx, backlog=128))
         ready([s.sockets[0].getsockname()[1] for s in servers])
         await asyncio.Event().wait()

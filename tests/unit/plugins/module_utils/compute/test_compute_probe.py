@@ -82,7 +82,7 @@ def test_probe_failures(tls, fleet):
 
 
 def test_probe_many_black_holes_bounded(tls, fleet):
-    holes = [BlackHole() for _ in range(3)]
+    holes = [BlackHole() for dummy in range(3)]
     try:
         eps = dict(("ok%d" % i, ep(tls, port)) for i, port in enumerate(fleet.ports))
         eps.update(("hole%d" % i, ep(tls, h.port)) for i, h in enumerate(holes))

@@ -49,11 +49,11 @@ def test_concurrent_read_modify_write_loses_nothing(tmp_path):
 
     def bump():
         reg = open_registry(path)
-        for _ in range(25):
+        for dummy in range(25):
             reg.update("counter", lambda cur: {"n": cur["n"] + 1})
         reg.close()
 
-    threads = [threading.Thread(target=bump) for _ in range(8)]
+    threads = [threading.Thread(target=bump) for dummy in range(8)]
     for t in threads:
         t.start()
     for t in threads:
