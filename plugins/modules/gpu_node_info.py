@@ -15,13 +15,13 @@ description:
     (C(gpuctl get nodes)), filtered by O(pool) (C(--pool)), O(gpu_type) (C(--gpu-type)) and O(status).
   - With O(label_key), each listed node also carries that label's value (C(gpuctl get nodes --label <key>)).
   - With O(gpu_labels=true), returns every node's GPU-related labels and bound pools (C(gpuctl get gpu-type --all)).
-  - With O(name), describes one node: conditions, kernel and OS, CPU/memory/GPU totals and use, per-GPU detail,
+  - With O(name), describes one node with its conditions, kernel and OS, CPU/memory/GPU totals and use, per-GPU detail,
     labels, bound pools and running jobs (C(gpuctl describe node <name>)).
   - Node status is V(active) (Ready), V(maintaining) (cordoned) or V(faulty) (not Ready).
     GPU use counts the C(nvidia.com/gpu) limits of pending and running pods; per-GPU utilisation is null
     because the API server does not know it (it needs the DCGM exporter).
 author:
-  - gpufleet.ops contributors
+  - gpufleet.ops contributors (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.k8s_auth
 attributes:
@@ -35,6 +35,7 @@ attributes:
     support: full
     description: Read-only.
   action_group:
+    description: Use C(group/gpufleet.ops.gpuctl) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - gpufleet.ops.gpuctl
@@ -60,7 +61,6 @@ options:
     description:
       - Add this label's value to every listed node (C(label_key), C(label_value)).
     type: str
-    no_log: false
   gpu_labels:
     description:
       - Return every node's GPU-related labels and bound pools instead of the node list.

@@ -23,7 +23,7 @@ description:
   - The same rendering is available without a cluster as the filter P(gpufleet.ops.gpuctl_manifests#filter).
   - Equivalent of C(gpuctl create -f), C(gpuctl delete -f [--force]), C(gpuctl pause) and C(gpuctl resume).
 author:
-  - gpufleet.ops contributors
+  - gpufleet.ops contributors (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.k8s_auth
 attributes:
@@ -37,6 +37,7 @@ attributes:
     support: full
     description: A second run with the same spec reports C(changed=false).
   action_group:
+    description: Use C(group/gpufleet.ops.gpuctl) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - gpufleet.ops.gpuctl
@@ -52,7 +53,7 @@ options:
   src:
     description:
       - Paths of YAML files on the managed host, each holding one or more gpuctl specs separated by C(---).
-      - Errors are reported as C(<file>#<document>: <field path>: <reason>).
+      - Errors name the file, the document number and the field path, for example C(train.yaml#2) and C(resources.gpu).
     type: list
     elements: path
   name:
@@ -265,7 +266,7 @@ def main():
             results.append(res)
         else:
             specs = common.load_specs(module)
-            job_names_unique([s for _, s in specs])
+            job_names_unique([item[1] for item in specs])
             for label, spec in specs:
                 if p["state"] == "absent":
                     if spec["kind"] == "resource":

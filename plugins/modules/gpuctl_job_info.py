@@ -13,14 +13,14 @@ version_added: "0.1.0"
 description:
   - Without O(name), lists jobs with status and progress, filtered by kind, pool and status, one page at a time
     (C(gpuctl get jobs [--pool <pool>])).
-  - With O(name), describes one job: resources, pods, conditions, events, the stored spec (C(gpuctl describe job <id>)).
-  - With O(name) and O(logs=true), returns its logs (C(gpuctl logs <id>)): the last O(tail) lines per pod, optionally
+  - With O(name), describes one job with its resources, pods, conditions, events and stored spec (C(gpuctl describe job <id>)).
+  - With O(name) and O(logs=true), returns its logs (C(gpuctl logs <id>)), that is the last O(tail) lines per pod, optionally
     only lines containing O(keyword), optionally of one O(pod). Streaming (C(-f)) is not available in Ansible.
   - Status is one of V(pending), V(running), V(succeeded), V(failed), V(paused), V(terminating).
     Training progress is the mean of a C(gpuctl/progress) pod annotation (percent, written by the workload)
     or else the share of completed indexes.
 author:
-  - gpufleet.ops contributors
+  - gpufleet.ops contributors (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.k8s_auth
 attributes:
@@ -34,6 +34,7 @@ attributes:
     support: full
     description: Read-only.
   action_group:
+    description: Use C(group/gpufleet.ops.gpuctl) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - gpufleet.ops.gpuctl
@@ -255,7 +256,7 @@ def main():
             events=dict(type="bool", default=True),
             logs=dict(type="bool", default=False),
             tail=dict(type="int", default=100),
-            keyword=dict(type="str"),
+            keyword=dict(type="str", no_log=False),
             pod=dict(type="str"),
             container=dict(type="str"),
         ),

@@ -11,7 +11,7 @@ module: gpuctl_pool
 short_description: Create and delete gpuctl resource pools and add or remove their nodes
 version_added: "0.1.0"
 description:
-  - Manages gpuctl resource pools from C(kind: resource) specs (several documents per file, as in seed 004).
+  - Manages gpuctl resource pools from C(kind=resource) specs (several documents per file, as in seed 004).
   - A pool's definition (description, declared nodes and GPU types, quota C(maxJobs) and C(maxGpuPerJob)) is stored
     in the ConfigMap C(gpuctl-pool-<name>) in O(namespace); its nodes carry the label C(gpuctl/pool=<name>)
     and, when the spec names one, C(nvidia.com/gpu-type=<gpu-type>).
@@ -20,7 +20,7 @@ description:
   - Equivalent of C(gpuctl create -f pool.yaml), C(gpuctl delete -f pool.yaml), C(gpuctl add node ... --pool)
     and C(gpuctl remove node ... --pool).
 author:
-  - gpufleet.ops contributors
+  - gpufleet.ops contributors (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.k8s_auth
 attributes:
@@ -34,17 +34,18 @@ attributes:
     support: full
     description: A second run reports C(changed=false).
   action_group:
+    description: Use C(group/gpufleet.ops.gpuctl) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - gpufleet.ops.gpuctl
 options:
   spec:
     description:
-      - One C(kind: resource) spec (a dict) or a list of them.
+      - One C(kind=resource) spec (a dict) or a list of them.
     type: raw
   src:
     description:
-      - Paths of YAML files on the managed host holding C(kind: resource) documents.
+      - Paths of YAML files on the managed host holding C(kind=resource) documents.
     type: list
     elements: path
   name:
@@ -209,8 +210,8 @@ def main():
                 if p["remove_nodes"]:
                     entries += mgr.remove_nodes(p["name"], p["remove_nodes"])
                 res = {"name": p["name"], "changed": bool(entries), "status": "updated" if entries else "unchanged",
-                       "nodes_labelled": [n for n, _, new in entries if any(v is not None for v in new.values())],
-                       "nodes_unlabelled": [n for n, _, new in entries if all(v is None for v in new.values())],
+                       "nodes_labelled": [e[0] for e in entries if any(v is not None for v in e[2].values())],
+                       "nodes_unlabelled": [e[0] for e in entries if all(v is None for v in e[2].values())],
                        "_node_diff": entries}
             results.append(res)
         else:
@@ -218,7 +219,7 @@ def main():
             bad = [(label or "spec", s["kind"]) for label, s in specs if s["kind"] != "resource"]
             if bad:
                 raise SpecError([("%s: kind" % label, "'%s' is a job; use gpufleet.ops.gpuctl_job" % kind) for label, kind in bad])
-            job_names_unique([s for _, s in specs])
+            job_names_unique([item[1] for item in specs])
             for label, spec in specs:
                 if p["state"] == "absent":
                     results.append(mgr.absent(spec["pool"]["name"], p["unlabel_nodes"], p["force"]))

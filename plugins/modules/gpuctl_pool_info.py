@@ -17,7 +17,7 @@ description:
   - GPU totals are the nodes' allocatable C(nvidia.com/gpu); used GPUs are the C(nvidia.com/gpu) limits of
     pending and running pods bound to the pool's nodes.
 author:
-  - gpufleet.ops contributors
+  - gpufleet.ops contributors (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.k8s_auth
 attributes:
@@ -31,6 +31,7 @@ attributes:
     support: full
     description: Read-only.
   action_group:
+    description: Use C(group/gpufleet.ops.gpuctl) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - gpufleet.ops.gpuctl

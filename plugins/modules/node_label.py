@@ -16,12 +16,12 @@ description:
     O(overwrite=true) (C(--overwrite)).
   - V(absent) deletes O(key) (C(gpuctl label node node-1 nvidia.com/gpu-type --delete)).
   - V(query) reads O(key) without changing anything (C(gpuctl get label node-1 --key=nvidia.com/gpu-type)).
-  - Each node is handled on its own and reported in RV(success) or RV(failed) (C(NodeNotFound), C(LabelConflict),
+  - Each node is handled on its own and reported in RV(success) or RV(failures) (C(NodeNotFound), C(LabelConflict),
     C(LabelNotFound), C(Conflict) when the node changed concurrently). The task fails when any node failed,
     after handling all of them.
   - Label patches carry the node's C(resourceVersion), so a concurrent change answers HTTP 409 instead of being overwritten.
 author:
-  - gpufleet.ops contributors
+  - gpufleet.ops contributors (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.k8s_auth
 attributes:
@@ -35,6 +35,7 @@ attributes:
     support: full
     description: A second run reports C(changed=false).
   action_group:
+    description: Use C(group/gpufleet.ops.gpuctl) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - gpufleet.ops.gpuctl
@@ -172,8 +173,8 @@ def main():
                     after["Node/%s" % res["node_name"]] = {p["key"]: res.get("value")}
             out["diff"] = {"before": before, "after": after}
         if out["failures"]:
-            out["msg"] = "%d of %d node(s) failed: %s" % (len(out["failures"]), len(p["nodes"]),
-                                                        "; ".join("%s: %s" % (f["node_name"], f["message"]) for f in out["failures"]))
+            reasons = "; ".join("%s: %s" % (f["node_name"], f["message"]) for f in out["failures"])
+            out["msg"] = "%d of %d node(s) failed: %s" % (len(out["failures"]), len(p["nodes"]), reasons)
             module.fail_json(**out)
         return out
 

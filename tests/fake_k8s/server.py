@@ -171,7 +171,7 @@ def field_matcher(text):
     tests = []
     for term in [t for t in (text or "").split(",") if t.strip()]:
         neg = "!=" in term
-        key, _, val = term.partition("!=" if neg else "=")
+        key, dummy, val = term.partition("!=" if neg else "=")
         key = key.strip()
         val = val.lstrip("=").strip()
         if key not in FIELDS:
@@ -179,6 +179,10 @@ def field_matcher(text):
         getter = FIELDS[key]
         tests.append(lambda o, g=getter, v=val, n=neg: (g(o) != v) if n else (g(o) == v))
     return lambda obj: all(t(obj) for t in tests)
+
+
+def _without_status(obj):
+    return dict((k, v) for k, v in obj.items() if k != "status")
 
 
 def parse_quantity(text):
@@ -205,7 +209,8 @@ class FakeCluster(object):
         self.counter = 0
         self.token = None
         for ns in ("default", "kube-system", "gpuctl-system"):
-            self._store(("", "v1", "namespaces"), None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}, "spec": {}, "status": {"phase": "Active"}})
+            self._store(("", "v1", "namespaces"), None,
+                        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}, "spec": {}, "status": {"phase": "Active"}})
 
     # ------------------------------------------------------------ storage
     def _next_rv(self):
@@ -232,7 +237,7 @@ class FakeCluster(object):
 
     def list(self, plural, ns=None):
         with self.lock:
-            return [copy.deepcopy(o) for (p, n, _), o in sorted(self.objects.items()) if p == plural and (ns is None or n == ns)]
+            return [copy.deepcopy(o) for (p, n, dummy_name), o in sorted(self.objects.items()) if p == plural and (ns is None or n == ns)]
 
     # ------------------------------------------------------------ test helpers
     def add_node(self, name, gpus=8, gpu_type=None, labels=None, cpu="64", memory="256Gi", ready=True, unschedulable=False):
@@ -247,7 +252,8 @@ class FakeCluster(object):
             node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": lab},
                     "spec": {"unschedulable": True} if unschedulable else {},
                     "status": {"capacity": dict(alloc), "allocatable": dict(alloc),
-                               "conditions": [{"type": "Ready", "status": "True" if ready else "False", "reason": "KubeletReady" if ready else "KubeletNotReady",
+                               "conditions": [{"type": "Ready", "status": "True" if ready else "False",
+                                               "reason": "KubeletReady" if ready else "KubeletNotReady",
                                                "lastHeartbeatTime": _now(), "lastTransitionTime": _now()}],
                                "nodeInfo": {"kernelVersion": "5.15.0-fake", "osImage": "Ubuntu 22.04 LTS (fake)",
                                             "kubeletVersion": self.version, "containerRuntimeVersion": "containerd://1.7"}}}
@@ -283,7 +289,7 @@ class FakeCluster(object):
 
     def _owned_pods(self, ns, owner):
         uid = owner["metadata"]["uid"]
-        return [o for (p, n, _), o in sorted(self.objects.items()) if p == "pods" and n == ns
+        return [o for (p, n, dummy_name), o in sorted(self.objects.items()) if p == "pods" and n == ns
                 and any(r.get("uid") == uid for r in o["metadata"].get("ownerReferences", []))]
 
     def _gpu_request(self, pod):
@@ -294,13 +300,13 @@ class FakeCluster(object):
         return total
 
     def _gpu_used(self, node):
-        return sum(self._gpu_request(o) for (p, _, _), o in self.objects.items() if p == "pods"
+        return sum(self._gpu_request(o) for (p, dummy_ns, dummy_name), o in self.objects.items() if p == "pods"
                    and o["spec"].get("nodeName") == node and o["status"].get("phase") in ("Pending", "Running"))
 
     def _schedule(self, ns, pod):
         want = self._gpu_request(pod)
         selector = pod["spec"].get("nodeSelector") or {}
-        nodes = [o for (p, _, _), o in sorted(self.objects.items()) if p == "nodes"]
+        nodes = [o for (p, dummy_ns, dummy_name), o in sorted(self.objects.items()) if p == "nodes"]
         reasons = []
         for node in nodes:
             labels = node["metadata"].get("labels") or {}
@@ -375,7 +381,8 @@ class FakeCluster(object):
         active = sum(1 for p in pods if p["status"]["phase"] in ("Pending", "Running"))
         ready = sum(1 for p in pods if p["status"]["phase"] == "Running")
         if not done and failed > spec.get("backoffLimit", 6):
-            conds = [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastTransitionTime": _now()}]
+            conds = [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                      "message": "Job has reached the specified backoff limit", "lastTransitionTime": _now()}]
             self._event(ns, job, "BackoffLimitExceeded", "Job has reached the specified backoff limit", "Warning")
         elif not done and succeeded >= completions:
             conds = [{"type": "Complete", "status": "True", "lastTransitionTime": _now()}]
@@ -409,10 +416,10 @@ class FakeCluster(object):
                                          "reason": "MinimumReplicasAvailable" if ready >= want else "MinimumReplicasUnavailable"}]}
 
     def _reconcile_all(self):
-        for (plural, ns, _), obj in sorted(self.objects.items()):
+        for (plural, ns, dummy), obj in sorted(self.objects.items()):
             if plural == "pods" and obj["status"].get("phase") == "Pending" and not obj["spec"].get("nodeName"):
                 self._schedule(ns, obj)
-        for (plural, ns, _), obj in sorted(self.objects.items()):
+        for (plural, ns, dummy), obj in sorted(self.objects.items()):
             if plural == "jobs":
                 self._reconcile_job(ns, obj)
             elif plural == "deployments":
@@ -427,7 +434,7 @@ class FakeCluster(object):
             return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}
         if path == "/apis":
             groups = {}
-            for (g, v, _) in RESOURCES:
+            for (g, v, dummy) in RESOURCES:
                 if g:
                     groups.setdefault(g, set()).add(v)
             return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
@@ -522,7 +529,7 @@ class FakeCluster(object):
         kind = RESOURCES[res][0]
         lmatch = label_matcher(query.get("labelSelector"))
         fmatch = field_matcher(query.get("fieldSelector"))
-        items = [o for (p, n, _), o in sorted(self.objects.items())
+        items = [o for (p, n, dummy), o in sorted(self.objects.items())
                  if p == res[2] and (ns is None or n == ns) and lmatch(o["metadata"].get("labels")) and fmatch(o)]
         meta = {"resourceVersion": str(self.rv)}
         limit = int(query.get("limit") or 0)
@@ -548,7 +555,8 @@ class FakeCluster(object):
         kind = RESOURCES[res][0]
         api_version = "%s/%s" % (res[0], res[1]) if res[0] else res[1]
         if body.get("kind") not in (None, kind) or body.get("apiVersion") not in (None, api_version):
-            raise HttpError(400, "BadRequest", "the body's kind/apiVersion %s/%s does not match %s %s" % (body.get("apiVersion"), body.get("kind"), api_version, kind))
+            raise HttpError(400, "BadRequest", "the body's kind/apiVersion %s/%s does not match %s %s"
+                            % (body.get("apiVersion"), body.get("kind"), api_version, kind))
         meta = body.get("metadata") or {}
         if not meta.get("name") and not meta.get("generateName"):
             raise HttpError(422, "Invalid", "%s is invalid: metadata.name: Required value: name or generateName is required" % kind)
@@ -605,11 +613,13 @@ class FakeCluster(object):
         elif ctype == "application/apply-patch+yaml":
             raise HttpError(501, "NotImplemented", "fake_k8s does not implement server-side apply")
         else:
-            raise HttpError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
+            raise HttpError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: "
+                            "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
         want_rv = ((body if isinstance(body, dict) else {}).get("metadata") or {}).get("resourceVersion")
         if want_rv and want_rv != obj["metadata"]["resourceVersion"]:
             group_res = res[2] if not res[0] else "%s.%s" % (res[2], res[0])
-            raise HttpError(409, "Conflict", 'Operation cannot be fulfilled on %s "%s": the object has been modified; please apply your changes to the latest version and try again' % (group_res, obj["metadata"]["name"]))
+            raise HttpError(409, "Conflict", 'Operation cannot be fulfilled on %s "%s": the object has been modified; '
+                            'please apply your changes to the latest version and try again' % (group_res, obj["metadata"]["name"]))
         for immutable in ("name", "namespace", "uid", "creationTimestamp"):
             if new.get("metadata", {}).get(immutable) != obj["metadata"].get(immutable) and immutable in obj["metadata"]:
                 if immutable in ("uid", "creationTimestamp") and method == "PUT" and immutable not in new.get("metadata", {}):
@@ -624,9 +634,8 @@ class FakeCluster(object):
             raise HttpError(422, "Invalid", 'Job.batch "%s" is invalid: spec.template: Invalid value: field is immutable' % obj["metadata"]["name"])
         if res[2] in ("jobs", "deployments") and new["spec"].get("selector") != obj["spec"].get("selector"):
             raise HttpError(422, "Invalid", "spec.selector: Invalid value: field is immutable")
-        strip = lambda o: dict((k, v) for k, v in o.items() if k not in ("status",)) if isinstance(o, dict) else o
-        old_cmp = dict(strip(obj), metadata=dict((k, v) for k, v in obj["metadata"].items() if k != "resourceVersion"))
-        new_cmp = dict(strip(new), metadata=dict((k, v) for k, v in new["metadata"].items() if k != "resourceVersion"))
+        old_cmp = dict(_without_status(obj), metadata=dict((k, v) for k, v in obj["metadata"].items() if k != "resourceVersion"))
+        new_cmp = dict(_without_status(new), metadata=dict((k, v) for k, v in new["metadata"].items() if k != "resourceVersion"))
         if old_cmp == new_cmp and sub != "status":
             return 200, obj
         if dry:

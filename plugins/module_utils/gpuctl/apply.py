@@ -133,7 +133,7 @@ def execute(client, change, check_mode, grace_period=None):
         return client.patch(kind, meta["name"], desired, namespace=meta.get("namespace"))
     if change.action == "recreate":
         client.delete(kind, meta["name"], namespace=meta.get("namespace"), grace_period=grace_period, propagation="Foreground")
-        for _ in range(120):
+        for dummy in range(120):
             if client.get(kind, meta["name"], namespace=meta.get("namespace")) is None:
                 break
             time.sleep(0.5)

@@ -14,12 +14,6 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import kube
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import spec as SP
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import GpuctlError, SpecError
 
-try:
-    import yaml  # noqa: F401
-    HAS_YAML = True
-except ImportError:  # pragma: no cover
-    HAS_YAML = False
-
 
 def argument_spec(**extra):
     """The shared connection options (doc fragment gpufleet.ops.k8s_auth) plus ``extra``."""

@@ -23,7 +23,6 @@ except ImportError:  # pragma: no cover
 
 KUBERNETES_IMP_ERR = None
 try:
-    import kubernetes
     from kubernetes.client.rest import ApiException
     HAS_KUBERNETES = True
 except ImportError as _exc:  # pragma: no cover - exercised via missing_required_lib
@@ -181,9 +180,9 @@ class KubeClient(object):
 
     def list(self, kind, namespace=None, label_selector=None, field_selector=None, limit=500, max_pages=50):
         items, token = [], None
-        for _ in range(max_pages):
-            out = self.request("GET", resource_path(kind, namespace), {"labelSelector": label_selector, "fieldSelector": field_selector,
-                                                                     "limit": limit, "continue": token})
+        for dummy in range(max_pages):
+            query = {"labelSelector": label_selector, "fieldSelector": field_selector, "limit": limit, "continue": token}
+            out = self.request("GET", resource_path(kind, namespace), query)
             for item in out.get("items") or []:
                 item.setdefault("kind", kind)
                 items.append(item)

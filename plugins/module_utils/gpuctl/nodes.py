@@ -21,7 +21,7 @@ def validate_label_key(key):
     """Return None or the reason why ``key`` is not a valid Kubernetes label key."""
     if not key:
         return "must not be empty"
-    prefix, _, name = key.rpartition("/")
+    prefix, dummy, name = key.rpartition("/")
     if prefix and (len(prefix) > 253 or not DNS_SUB.match(prefix)):
         return "prefix '%s' must be a DNS-1123 subdomain" % prefix
     if len(name) > 63 or not LABEL_NAME.match(name):

@@ -91,7 +91,7 @@ class PoolManager(object):
         node_results = self._apply_labels(plans, nodes)
         changed = any(c.changed for c in changes) or bool(plans)
         return {"name": name, "changed": changed, "status": "created" if live is None else ("updated" if changed else "unchanged"),
-                "nodes_labelled": [n for n, _ in plans], "nodes": sorted(spec.get("nodes") or {}),
+                "nodes_labelled": [plan[0] for plan in plans], "nodes": sorted(spec.get("nodes") or {}),
                 "_changes": changes, "_node_diff": node_results}
 
     def _apply_labels(self, plans, nodes):
@@ -140,7 +140,7 @@ class PoolManager(object):
             node_diff = self._apply_labels([(n["metadata"]["name"], {R.L_POOL: None}) for n in members],
                                            dict((n["metadata"]["name"], n) for n in members))
         return {"name": name, "changed": bool(changes or node_diff), "status": "deleted" if (changes or node_diff) else "absent",
-                "nodes_unlabelled": [n for n, _, _ in node_diff], "_changes": changes, "_node_diff": node_diff}
+                "nodes_unlabelled": [entry[0] for entry in node_diff], "_changes": changes, "_node_diff": node_diff}
 
 
 class PoolInfo(object):
@@ -197,7 +197,7 @@ class PoolInfo(object):
         pool_spec = load_pool(self.client, name, self.namespace)
         if pool_spec is None:
             raise GpuctlError("pool '%s' not found (no ConfigMap %s/%s)" % (name, self.namespace, R.pool_configmap_name(name)), status=404)
-        _, nodes, pods = self._snapshot()
+        nodes, pods = self._snapshot()[1:]
         out = self._summary(pool_spec, nodes, pods, detail=True)
         jobs = []
         for kind in ("Job", "Deployment"):

@@ -412,8 +412,8 @@ def _resources(training=False):
 
 
 def _storage():
-    workdir = t_obj({"path": t_abs_path(), "pvc": t_str(pattern=DNS1123_SUB, max_len=253,
-                                                          pattern_msg="must be a PersistentVolumeClaim name"),
+    pvc = t_str(pattern=DNS1123_SUB, max_len=253, pattern_msg="must be a PersistentVolumeClaim name")
+    workdir = t_obj({"path": t_abs_path(), "pvc": pvc,
                      "host_path": t_abs_path(), "sub_path": t_str(), "read_only": t_bool()},
                     required=("path",))
     return t_obj({"workdirs": t_list(workdir, max_items=64)})

@@ -205,8 +205,8 @@ def node_detail(node, node_pods, gpu_type_label=R.GPU_TYPE_LABEL):
     for pod in node_pods:
         lab = labels_of(pod)
         if lab.get(R.L_JOB):
-            entry = jobs.setdefault(lab.get(R.L_JOB_ID), {"job_id": lab.get(R.L_JOB_ID), "name": lab[R.L_JOB],
-                                                         "namespace": pod["metadata"].get("namespace"), "gpu": 0})
+            blank = {"job_id": lab.get(R.L_JOB_ID), "name": lab[R.L_JOB], "namespace": pod["metadata"].get("namespace"), "gpu": 0}
+            entry = jobs.setdefault(lab.get(R.L_JOB_ID), blank)
             entry["gpu"] += pod_gpus(pod)
     out["running_jobs"] = sorted(jobs.values(), key=lambda j: j["name"])
     beats = [c.get("lastHeartbeatTime") for c in conds if c.get("lastHeartbeatTime")]
