@@ -228,6 +228,9 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.jobs import Jo
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.spec import job_names_unique
 
 
+PREFETCH_FROM = 3  # jobs per task from which one list per kind beats a GET per object
+
+
 def _public(result):
     return dict((k, v) for k, v in result.items() if not k.startswith("_"))
 
@@ -267,6 +270,8 @@ def main():
         else:
             specs = common.load_specs(module)
             job_names_unique([item[1] for item in specs])
+            if len(specs) >= PREFETCH_FROM and p["state"] != "absent":
+                mgr.prefetch()
             for label, spec in specs:
                 if p["state"] == "absent":
                     if spec["kind"] == "resource":

@@ -36,6 +36,19 @@ class JobManager(object):
         self._known = {}
         self.warnings = []
         self._namespace_checked = False
+        self._cache = None
+
+    def prefetch(self):
+        """List this namespace's gpuctl objects once (4 requests) instead of several GETs per job.
+
+        Worth it when a task handles many jobs. Objects of the same name that gpuctl did not create are
+        not listed; creating over them fails with the server's 409 AlreadyExists.
+        """
+        self._cache = {}
+        for kind in OWNED_KINDS:
+            for obj in self.client.list(kind, self.namespace, label_selector=R.L_JOB):
+                obj.setdefault("kind", kind)
+                self._cache[A.ref(obj)] = obj
 
     # ------------------------------------------------------------ quota
     def _pool(self, name):
@@ -79,6 +92,8 @@ class JobManager(object):
         meta = manifest["metadata"]
         if manifest["kind"] == "PriorityClass" and meta["name"] in self._known:
             return self._known[meta["name"]]
+        if self._cache is not None and manifest["kind"] in OWNED_KINDS:
+            return self._cache.get(A.ref(manifest))
         live = self.client.get(manifest["kind"], meta["name"], meta.get("namespace"))
         if manifest["kind"] == "PriorityClass" and live is not None:
             self._known[meta["name"]] = live
@@ -147,11 +162,17 @@ class JobManager(object):
     def _stale(self, name, keep):
         """Objects of this job no longer rendered (e.g. autoscaling switched off)."""
         stale = []
-        for kind in OWNED_KINDS:
-            for obj in self.client.list(kind, self.namespace, label_selector="%s=%s" % (R.L_JOB, name)):
-                obj.setdefault("kind", kind)
-                if A.ref(obj) not in keep and S.labels_of(obj).get(R.L_MANAGED) == R.MANAGED_BY:
-                    stale.append(A.Change("delete", None, obj))
+        if self._cache is not None:
+            owned = [o for o in self._cache.values() if S.labels_of(o).get(R.L_JOB) == name]
+        else:
+            owned = []
+            for kind in OWNED_KINDS:
+                for obj in self.client.list(kind, self.namespace, label_selector="%s=%s" % (R.L_JOB, name)):
+                    obj.setdefault("kind", kind)
+                    owned.append(obj)
+        for obj in owned:
+            if A.ref(obj) not in keep and S.labels_of(obj).get(R.L_MANAGED) == R.MANAGED_BY:
+                stale.append(A.Change("delete", None, obj))
         return stale
 
     def ensure(self, spec, state="present", force=False, label=None):
