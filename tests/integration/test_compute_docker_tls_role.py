@@ -66,7 +66,7 @@ def env():
     shutil.rmtree(root, ignore_errors=True)
 
 
-def apply(env, **extra):
+def apply(env, check=False, **extra):
     extra_vars = {"docker_tls_hosts": "localhost", "docker_tls_become": False,
                   "docker_tls_dir": env["tls_dir"], "docker_tls_daemon_json": env["daemon_json"],
                   "docker_tls_listen_address": "127.0.0.1", "docker_tls_port": env["port"],
@@ -75,7 +75,7 @@ def apply(env, **extra):
                   "docker_tls_node_address": "127.0.0.1",
                   "gpufleet_registry": env["registry"], "gpufleet_registry_key": "role-test-key"}
     extra_vars.update(extra)
-    res = run_playbook(PLAYBOOK, extra_vars=extra_vars, timeout=300)
+    res = run_playbook(PLAYBOOK, extra_vars=extra_vars, timeout=300, check=check)
     assert res.rc == 0, (res.stdout[-4000:], res.stderr[-2000:])
     return res
 
@@ -97,6 +97,13 @@ def serial(path):
 
 
 def test_role_end_to_end(env):
+    # 0. check mode on a fresh host: succeeds, reports changes, writes nothing
+    original = open(env["daemon_json"]).read()
+    res = apply(env, check=True)
+    assert res.stats["localhost"]["changed"] >= 1
+    assert not os.path.exists(env["tls_dir"]) and not os.path.exists(env["fetch"])
+    assert open(env["daemon_json"]).read() == original
+
     # 1. first apply: CA, certs, merged daemon.json, fetched material
     apply(env)
     merged = json.load(open(env["daemon_json"]))

@@ -93,7 +93,7 @@ def test_connected_idempotent_check_diff_and_no_secret_leaks(daemon, registry):
     key_text = daemon.tls.pem["client_key"]
     key_body = key_text.splitlines()[1]
     everything = first.stdout + first.stderr
-    assert PASSWORD not in everything and key_body not in everything
+    assert PASSWORD not in everything and key_body not in everything and KEY not in everything
     raw = registry_bytes(registry)
     assert PASSWORD.encode() not in raw and key_body.encode() not in raw
     assert os.stat(registry).st_mode & 0o777 == 0o600
