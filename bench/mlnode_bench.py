@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Benchmark: register N ML nodes in one gpufleet.ops.mlnode task, re-run it, and
 compare with what a user would write from the seed docs: an ansible.builtin.uri
 loop with one POST /admin/v1/nodes per node.

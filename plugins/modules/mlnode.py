@@ -25,7 +25,7 @@ description:
   - vLLM arguments may come from presets per model and GPU layout (O(gpu_layout), or derived from
     O(hardware)); explicit C(args) always win.
 author:
-  - gpufleet.ops maintainers
+  - gpufleet.ops maintainers (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.gonka
 attributes:
@@ -40,13 +40,14 @@ attributes:
     description: A second run with the same input reports C(changed=false) and sends only C(GET nodes).
   action_group:
     support: full
+    description: Part of the C(gpufleet.ops.gonka) group, so O(admin_url) can be set once with module_defaults.
     membership:
       - gpufleet.ops.gonka
 options:
   id:
     description:
       - Unique identifier of the ML node. It is part of the URL path, so it may hold letters,
-        digits and C(. _ : @ -).
+        digits and the characters C(.), C(_), C(:), C(@) and C(-).
       - Mutually exclusive with O(nodes).
     type: str
   host:
@@ -79,7 +80,7 @@ options:
     default: 500
   models:
     description:
-      - Models the node serves, as a mapping of model name to C({args: [...]}), optionally with
+      - Models the node serves, as a mapping of model name to C(args) (a list of strings), optionally with
         C(model_override) (C(hf_repo), C(hf_commit); Admin API v0.2.15 and later).
       - When C(args) is left out, it comes from the vLLM presets for the model and O(gpu_layout)
         (or the layout in O(hardware)); with no layout it is C([]).
@@ -135,7 +136,7 @@ options:
     default: false
   vllm_presets:
     description:
-      - Extra or replacement presets, C({<model>: {<layout>: [args...]}}). A layout key C(*) applies
+      - Extra or replacement presets, a mapping of model name to a mapping of GPU layout to a list of arguments. A layout key C(*) applies
         to every layout of that model. They take precedence over the bundled presets.
     type: dict
   approved_models:

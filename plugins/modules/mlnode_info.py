@@ -17,7 +17,7 @@ description:
   - Optionally checks whether a host appears among the current epoch's participants on a public
     Gonka API, the end-to-end check of the Gonka multi-node guide.
 author:
-  - gpufleet.ops maintainers
+  - gpufleet.ops maintainers (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.gonka
 attributes:
@@ -26,11 +26,13 @@ attributes:
     description: Only reads; runs the same in check mode.
   diff_mode:
     support: none
+    description: Only reads, so there is nothing to diff.
   idempotent:
     support: full
     description: Only reads; never changes anything.
   action_group:
     support: full
+    description: Part of the C(gpufleet.ops.gonka) group, so O(admin_url) can be set once with module_defaults.
     membership:
       - gpufleet.ops.gonka
 options:

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Simulator of a Gonka network node's Admin API (port 9200) for tests.
 
 Standard library only.  Two behaviours are modelled, chosen by ``release``:

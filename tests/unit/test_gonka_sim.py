@@ -171,9 +171,9 @@ def test_current_create_no_valid_models_and_port_clash(cur):
 def test_approved_models_settable(api):
     assert api.call("PUT", "/_sim/approved_models", [BAD])[0] == 200
     assert api.state()["approved_models"] == [BAD]
-    _, gov = api.call("GET", "/v1/governance/models")
+    dummy, gov = api.call("GET", "/v1/governance/models")
     assert [m["id"] for m in gov["models"]] == [BAD]
-    status, _ = api.call("POST", "/admin/v1/nodes", node(models={BAD: {"args": []}}))
+    status, dummy = api.call("POST", "/admin/v1/nodes", node(models={BAD: {"args": []}}))
     assert status == 200
 
 
@@ -303,7 +303,7 @@ def test_large_batch_is_fast(api):
     status, out = api.call("POST", "/admin/v1/nodes/batch", items)
     assert status == 201 and len(out) == 500
     assert len(api.nodes()) == 500
-    for _ in range(100):
+    for dummy in range(100):
         api.call("GET", "/v1/governance/models")
     assert time.monotonic() - t0 < 5
 
@@ -371,7 +371,7 @@ def test_fault_status(api):
     api.call("POST", "/_sim/faults", {"method": "POST", "path": "^/admin/v1/nodes$",
                                       "times": 2, "status": 503, "body": {"error": "busy"}})
     assert api.call("GET", "/admin/v1/nodes")[0] == 200  # method does not match
-    for _ in range(2):
+    for dummy in range(2):
         assert api.call("POST", "/admin/v1/nodes", node()) == (503, {"error": "busy"})
     assert api.nodes() == []
     assert api.call("POST", "/admin/v1/nodes", node())[0] == 200

@@ -41,7 +41,7 @@ def test_500_is_not_retried(sim):
 
 def test_dropped_connection_retried_for_upsert_not_for_batch(sim):
     fault(sim, method="POST", path="^/admin/v1/nodes$", drop=True)
-    c, _ = client(sim)
+    c, dummy = client(sim)
     body = {"id": "a", "host": "h", "inference_port": 1, "poc_port": 2, "max_concurrent": 1,
             "models": {"Qwen/Qwen3-32B-FP8": {"args": []}}}
     assert c.register(body)["id"] == "a" and c.request_count == 2
@@ -52,12 +52,12 @@ def test_dropped_connection_retried_for_upsert_not_for_batch(sim):
 
 
 def test_delete_reads_true_false(sim):
-    c, _ = client(sim)
+    c, dummy = client(sim)
     assert c.delete("nope") is False
 
 
 def test_ids_are_quoted_in_paths(sim):
-    c, _ = client(sim)
+    c, dummy = client(sim)
     assert c.admin_url("nodes", "a b", "enable").endswith("/admin/v1/nodes/a%20b/enable")
 
 
