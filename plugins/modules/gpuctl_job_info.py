@@ -45,7 +45,8 @@ options:
     type: str
   namespace:
     description:
-      - Namespace to look in. When listing, omit it to list jobs of all namespaces.
+      - Namespace to look in. Omit it to list jobs of all namespaces, or to find the job O(name) in any namespace
+        (an error when the name exists in several).
     type: str
   kind:
     description:

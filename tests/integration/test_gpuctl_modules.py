@@ -95,6 +95,7 @@ def test_lifecycle(cluster):
     assert job["pods"][0]["node"] in ("node-1", "node-2")
     assert "kind: training" in job["yaml_content"]
     assert any(e["reason"] == "SuccessfulCreate" for e in job["events"])
+    assert res.task("Describe by job id in any namespace")["job"]["namespace"] == "ml"
     logs = res.task("Read logs")
     assert logs["logs"] and all("loss" in line.lower() for line in logs["logs"])
     assert res.task("Pause training")["changed"] is True

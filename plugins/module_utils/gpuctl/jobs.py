@@ -336,11 +336,23 @@ class JobInfo(object):
         return {"total": total, "page": page, "page_size": page_size, "items": items[start:start + page_size]}
 
     def _find(self, name):
-        mgr = JobManager(self.client, self.namespace or "default")
-        obj = mgr.find(name)
-        if obj is None:
-            raise GpuctlError("job '%s' not found in namespace %s" % (name, self.namespace or "default"), status=404)
-        return obj
+        if self.namespace:
+            obj = JobManager(self.client, self.namespace).find(name)
+            if obj is None:
+                raise GpuctlError("job '%s' not found in namespace %s" % (name, self.namespace), status=404)
+            return obj
+        found = {}
+        for kind in WORKLOAD_KINDS:
+            for label in (R.L_JOB, R.L_JOB_ID):
+                for obj in self.client.list(kind, None, label_selector="%s=%s" % (label, name)):
+                    obj.setdefault("kind", kind)
+                    found[A.ref(obj)] = obj
+        if not found:
+            raise GpuctlError("job '%s' not found in any namespace" % name, status=404)
+        if len(found) > 1:
+            raise GpuctlError("job name '%s' exists in several namespaces (%s); give namespace or the job id"
+                              % (name, ", ".join(sorted(found))))
+        return list(found.values())[0]
 
     def describe(self, name, events=True):
         obj = self._find(name)
