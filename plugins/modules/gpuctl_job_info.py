@@ -208,6 +208,16 @@ job:
   type: dict
   sample: {"job_id": "qwen2-7b-sft-1a2b3", "status": "running", "resources": {"gpu": 4, "cpu": "32", "memory": "128Gi"},
            "k8s_resources": {"kind": "Job", "name": "qwen2-7b-sft", "pods": ["qwen2-7b-sft-0-abcde"]}}
+job_id:
+  description: Job id of the job whose logs were read.
+  returned: when O(logs=true)
+  type: str
+  sample: qwen2-7b-sft-1a2b3
+name:
+  description: Name of the job whose logs were read.
+  returned: when O(logs=true)
+  type: str
+  sample: qwen2-7b-sft
 logs:
   description: Log lines (prefixed with C([pod]) when the job has several pods).
   returned: when O(logs=true)

@@ -85,19 +85,19 @@ def check_clean(doc):
     return manifests
 
 
-@settings(max_examples=int(os.environ.get("GPUCTL_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(database=None, max_examples=int(os.environ.get("GPUCTL_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_seed_specs_fail_cleanly_or_render(doc):
     check_clean(doc)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(database=None, max_examples=150, deadline=None)
 @given(values)
 def test_arbitrary_values_fail_cleanly(doc):
     check_clean(doc)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(database=None, max_examples=100, deadline=None)
 @given(st.fixed_dictionaries({"kind": st.sampled_from(SP.KINDS)}, optional={
     "job": values, "environment": values, "resources": values, "storage": values, "service": values,
     "autoscaling": values, "model": values, "pool": values, "nodes": values, "quota": values, "version": values}))
@@ -105,7 +105,7 @@ def test_kind_with_random_blocks_fails_cleanly(doc):
     check_clean(doc)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(database=None, max_examples=150, deadline=None)
 @given(st.text(max_size=200))
 def test_random_text_documents_fail_cleanly(text):
     try:
@@ -119,7 +119,7 @@ def test_random_text_documents_fail_cleanly(text):
         assert all(err[0].startswith("fuzz.yaml#") for err in exc.errors)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(database=None, max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_whatever_renders_is_schema_valid(doc):
     manifests = check_clean(doc)
