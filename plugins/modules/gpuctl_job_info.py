@@ -203,7 +203,9 @@ job:
   description:
     - The described job; the fields of RV(items) plus C(version), C(description), C(yaml_content), C(spec), C(resources)
       (gpu, gpu_type, cpu, memory, gpu_share), C(pods), C(conditions), C(events), C(k8s_resources), C(endpoint)
-      (services) and C(metrics) (empty unless the cluster provides them).
+      (services) and C(metrics).
+    - C(metrics) holds the pods' CPU and memory use from C(metrics.k8s.io) when the cluster serves it
+      (C(available=false) and the reason otherwise); C(gpu_utilization) is null (it needs DCGM/Prometheus).
   returned: when O(name) is given and O(logs=false)
   type: dict
   sample: {"job_id": "qwen2-7b-sft-1a2b3", "status": "running", "resources": {"gpu": 4, "cpu": "32", "memory": "128Gi"},

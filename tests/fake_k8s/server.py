@@ -43,6 +43,7 @@ RESOURCES = {
     ("batch", "v1", "jobs"): ("Job", True, ("status",)),
     ("autoscaling", "v2", "horizontalpodautoscalers"): ("HorizontalPodAutoscaler", True, ("status",)),
     ("scheduling.k8s.io", "v1", "priorityclasses"): ("PriorityClass", False, ()),
+    ("metrics.k8s.io", "v1beta1", "pods"): ("PodMetrics", True, ()),
 }
 VERBS = ["create", "delete", "get", "list", "patch", "update"]
 
@@ -206,6 +207,7 @@ class FakeCluster(object):
         self.unhandled = []
         self.deletions = []
         self.pod_logs = {}
+        self.pod_usage = {}
         self.counter = 0
         self.token = None
         for ns in ("default", "kube-system", "gpuctl-system"):
@@ -498,6 +500,10 @@ class FakeCluster(object):
             if namespaced and ns and res[2] != "namespaces" and ("namespaces", "", ns) not in self.objects and method in ("POST",):
                 raise HttpError(404, "NotFound", 'namespaces "%s" not found' % ns)
             dry = query.get("dryRun") == "All"
+            if res[0] == "metrics.k8s.io":
+                if method != "GET":
+                    raise HttpError(405, "MethodNotAllowed", "metrics.k8s.io is read-only")
+                return 200, self._pod_metrics(ns, name, query)
             if name is None:
                 if method == "GET":
                     return 200, self._list(res, ns, query)
@@ -678,6 +684,30 @@ class FakeCluster(object):
         gone = copy.deepcopy(obj)
         gone["metadata"]["deletionTimestamp"] = _now()
         return 200, gone
+
+    def _pod_metrics(self, ns, name, query):
+        """Computed usage of running pods (cpu = half the request, memory = half the request, or set_pod_usage)."""
+        lmatch = label_matcher(query.get("labelSelector"))
+        items = []
+        for (plural, pns, pname), pod in sorted(self.objects.items()):
+            if plural != "pods" or (ns and pns != ns) or (name and pname != name) or pod["status"].get("phase") != "Running":
+                continue
+            if not lmatch(pod["metadata"].get("labels")):
+                continue
+            containers = []
+            for c in pod["spec"].get("containers", []):
+                req = (c.get("resources") or {}).get("requests") or {}
+                usage = self.pod_usage.get(pname) or {"cpu": "%dm" % int(parse_quantity(req.get("cpu", "0.1")) * 500),
+                                                      "memory": "%dKi" % int(parse_quantity(req.get("memory", "128Mi")) / 2048)}
+                containers.append({"name": c["name"], "usage": dict(usage)})
+            items.append({"apiVersion": "metrics.k8s.io/v1beta1", "kind": "PodMetrics",
+                          "metadata": {"name": pname, "namespace": pns, "labels": pod["metadata"].get("labels", {})},
+                          "timestamp": _now(), "window": "30s", "containers": containers})
+        if name:
+            if not items:
+                raise HttpError(404, "NotFound", 'podmetrics.metrics.k8s.io "%s" not found' % name)
+            return items[0]
+        return {"kind": "PodMetricsList", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": {}, "items": items}
 
     def _logs(self, pod, query):
         name = pod["metadata"]["name"]

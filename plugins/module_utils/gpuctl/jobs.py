@@ -290,7 +290,11 @@ def _fully_ready(obj):
 
 def _conditions_text(obj):
     conds = (obj.get("status") or {}).get("conditions") or []
-    return "; ".join("%s=%s %s" % (c.get("type"), c.get("status"), c.get("message") or c.get("reason") or "") for c in conds) or "no conditions"
+    parts = []
+    for cond in conds:
+        why = ": ".join(x for x in (cond.get("reason"), cond.get("message")) if x)
+        parts.append("%s=%s%s" % (cond.get("type"), cond.get("status"), " (%s)" % why if why else ""))
+    return "; ".join(parts) or "no conditions"
 
 
 def _message(spec, state, changed, existed):
@@ -378,7 +382,7 @@ class JobInfo(object):
                       "started_at": (p.get("status") or {}).get("startTime"), "gpu": S.pod_gpus(p)} for p in pods],
             "k8s_resources": {"kind": obj["kind"], "name": obj["metadata"]["name"], "namespace": ns,
                               "pods": [p["metadata"]["name"] for p in pods]},
-            "metrics": {},
+            "metrics": self._metrics(ns, job_name),
         })
         if spec.get("kind") in ("inference", "notebook"):
             port = (spec.get("service") or {}).get("port") or (8000 if spec.get("kind") == "inference" else 8888)
@@ -391,6 +395,24 @@ class JobInfo(object):
                               "object": "%s/%s" % ((e.get("involvedObject") or {}).get("kind"), (e.get("involvedObject") or {}).get("name")),
                               "count": e.get("count"), "last_timestamp": e.get("lastTimestamp") or e.get("eventTime")} for e in evs]
         return out
+
+    def _metrics(self, namespace, job_name):
+        """CPU and memory use of the job's pods from metrics.k8s.io, when the cluster serves it."""
+        try:
+            items = self.client.list("PodMetrics", namespace, label_selector="%s=%s" % (R.L_JOB, job_name))
+        except ApiError as exc:
+            if exc.status in (404, 503):
+                return {"available": False, "reason": "metrics.k8s.io is not served by this cluster (HTTP %s)" % exc.status}
+            raise
+        pods, cpu, mem = {}, 0.0, 0.0
+        for item in items:
+            pcpu = sum(S.quantity(c.get("usage", {}).get("cpu", "0")) for c in item.get("containers") or [])
+            pmem = sum(S.quantity(c.get("usage", {}).get("memory", "0")) for c in item.get("containers") or [])
+            pods[item["metadata"]["name"]] = {"cpu": round(pcpu, 3), "memory": S.fmt_mem(pmem)}
+            cpu += pcpu
+            mem += pmem
+        return {"available": True, "source": "metrics.k8s.io", "cpu_usage": round(cpu, 3), "memory_usage": S.fmt_mem(mem),
+                "pods": pods, "gpu_utilization": None}
 
     def logs(self, name, tail=100, keyword=None, pod=None, container=None):
         obj = self._find(name)

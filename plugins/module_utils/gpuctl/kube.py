@@ -45,6 +45,7 @@ KINDS = {
     "Job": ("/apis/batch/v1", "jobs", True),
     "HorizontalPodAutoscaler": ("/apis/autoscaling/v2", "horizontalpodautoscalers", True),
     "PriorityClass": ("/apis/scheduling.k8s.io/v1", "priorityclasses", False),
+    "PodMetrics": ("/apis/metrics.k8s.io/v1beta1", "pods", True),
 }
 
 AUTH_ARG_SPEC = dict(

@@ -180,9 +180,16 @@ def node_summary(node, node_pods, gpu_type_label=R.GPU_TYPE_LABEL):
     }
 
 
-def _fmt_mem(value):
+def fmt_mem(value):
     gib = value / 2 ** 30
     return "%gGi" % round(gib, 2)
+
+
+def quantity(text):
+    try:
+        return parse_quantity(str(text))
+    except ValueError:
+        return 0.0
 
 
 def node_detail(node, node_pods, gpu_type_label=R.GPU_TYPE_LABEL):
@@ -196,7 +203,7 @@ def node_detail(node, node_pods, gpu_type_label=R.GPU_TYPE_LABEL):
     out["k8s_status"] = {"conditions": conds, "kernel_version": info.get("kernelVersion"), "os_image": info.get("osImage"),
                          "kubelet_version": info.get("kubeletVersion"), "unschedulable": bool((node.get("spec") or {}).get("unschedulable"))}
     out["resources"] = {"cpu_total": cpu_total, "cpu_used": round(sum(pod_requests(p, "cpu") for p in node_pods), 3),
-                        "memory_total": _fmt_mem(mem_total), "memory_used": _fmt_mem(sum(pod_requests(p, "memory") for p in node_pods)),
+                        "memory_total": fmt_mem(mem_total), "memory_used": fmt_mem(sum(pod_requests(p, "memory") for p in node_pods)),
                         "gpu_total": out["gpu_total"], "gpu_used": out["gpu_used"], "gpu_free": out["gpu_free"]}
     out["gpu_detail"] = [{"gpu_id": "gpu-%d" % i, "type": out["gpu_type"], "status": "used" if i < out["gpu_used"] else "free",
                           "utilization": None} for i in range(out["gpu_total"])]

@@ -294,3 +294,69 @@ def test_pool_with_active_jobs_needs_force(client):
         PoolManager(client).absent("training-pool")
     assert "still has 1 active job(s): default/qwen2-7b-llamafactory-sft" in info.value.msg
     assert PoolManager(client).absent("training-pool", force=True)["nodes_unlabelled"] == ["gpu-0", "gpu-1"]
+
+
+def test_describe_metrics_from_metrics_api(client, server):
+    make_pool(client)
+    JobManager(client).ensure(seed("training-job.yaml"))
+    metrics = JobInfo(client, "default").describe("qwen2-7b-llamafactory-sft")["metrics"]
+    assert metrics["available"] and metrics["source"] == "metrics.k8s.io"
+    assert metrics["cpu_usage"] == 16.0 and metrics["memory_usage"] == "64Gi"
+
+
+def test_wait_for_completion(client, server):
+    import threading
+    make_pool(client)
+    res = JobManager(client).ensure(seed("training-job.yaml"))
+    timer = threading.Timer(0.5, server.complete_job, ("default", "qwen2-7b-llamafactory-sft"))
+    timer.start()
+    try:
+        done = JobManager(client).wait(res, wait_for="complete", timeout=10, sleep=0.2)
+    finally:
+        timer.cancel()
+    assert done["status"] == "succeeded"
+
+
+def test_wait_reports_failure(client, server):
+    make_pool(client)
+    res = JobManager(client).ensure(seed("training-job.yaml"))
+    server.complete_job("default", "qwen2-7b-llamafactory-sft", failed=True)
+    with pytest.raises(GpuctlError) as info:
+        JobManager(client).wait(res, wait_for="complete", timeout=5, sleep=0.2)
+    assert "failed while waiting" in info.value.msg and "BackoffLimitExceeded" in info.value.msg
+
+
+def test_absent_in_check_mode_writes_nothing(client, server):
+    make_pool(client)
+    JobManager(client).ensure(seed("training-job.yaml"))
+    before = len([r for r in server.requests if r[0] != "GET"])
+    res = JobManager(client, check_mode=True).absent("qwen2-7b-llamafactory-sft", force=True)
+    assert res["changed"] and set(res["actions"]) == {"Job/default/qwen2-7b-llamafactory-sft", "Service/default/qwen2-7b-llamafactory-sft"}
+    assert len([r for r in server.requests if r[0] != "GET"]) == before
+    diff = A.diff_of(res["_changes"])
+    assert diff["after"] == {} and "Job/default/qwen2-7b-llamafactory-sft" in diff["before"]
+
+
+def test_kubeconfig_with_context_and_token(server, tmp_path):
+    cfg = tmp_path / "kubeconfig"
+    cfg.write_text("""apiVersion: v1
+kind: Config
+clusters:
+- name: fake
+  cluster: {server: "%s"}
+users:
+- name: dev
+  user: {token: abc}
+contexts:
+- name: gpu
+  context: {cluster: fake, user: dev}
+- name: other
+  context: {cluster: fake, user: dev}
+current-context: other
+""" % server.url)
+    server.cluster.token = "abc"
+    client = KubeClient({"kubeconfig": str(cfg), "context": "gpu"})
+    assert len(client.list("Node")) == 3
+    with pytest.raises(GpuctlError) as info:
+        KubeClient({"kubeconfig": str(cfg), "context": "missing"})
+    assert "cannot load Kubernetes configuration" in info.value.msg
