@@ -215,3 +215,13 @@ def test_api_key_and_missing_server(cluster):
     down = play("lifecycle.yml", cluster, extra_vars={"k8s_host": "http://127.0.0.1:9"})
     task = down.task("List jobs")
     assert task["failed"] and "cannot reach the Kubernetes API" in task["msg"]
+
+
+def test_example_playbook_runs(cluster):
+    example = os.path.join(HERE, "..", "..", "playbooks", "gpuctl_example.yml")
+    res = run_playbook(example, extra_vars={"jobs_dir": FIXTURES, "pools_file": os.path.join(FIXTURES, "test-pools.yaml")},
+                       env={"K8S_AUTH_HOST": cluster.url, "K8S_AUTH_VERIFY_SSL": "false"}, timeout=240)
+    assert res.rc == 0, res.stdout[-3000:]
+    assert res.task("Pause the training job over the weekend")["status"] == "paused"
+    free = res.task("Report free GPUs per pool")["msg"]
+    assert free["training-pool"] == 16 and free["inference-pool"] == 6
