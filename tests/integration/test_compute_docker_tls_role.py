@@ -158,3 +158,9 @@ def test_role_end_to_end(env):
     assert after["server-cert.pem"] != before["server-cert.pem"]
     assert after["client-cert.pem"] != before["client-cert.pem"]
     assert res.stats["localhost"]["changed"] >= 2
+
+
+def test_dropin_removes_fd_host_flag():
+    res = run_playbook(os.path.join(HERE, "playbooks", "compute", "dropin_cmdline.yml"))
+    assert res.rc == 0, res.stdout[-3000:]
+    assert res.stats["localhost"]["failures"] == 0
