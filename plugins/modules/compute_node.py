@@ -266,7 +266,7 @@ def main():
         module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
     registry = None
     try:
-        registry = open_registry(params["registry"])
+        registry = open_registry(params["registry"], read_only=module.check_mode)
         box = open_secret_box(registry, params["registry_key"])
         service = ComputeNodeService(registry, box, timeout=params["timeout"], check_mode=module.check_mode,
                                      warn=module.warn)

@@ -153,7 +153,7 @@ def main():
                    docker_status=params["docker_status"], gpu_name=params["gpu_name"])
     registry = None
     try:
-        registry = open_registry(params["registry"])
+        registry = open_registry(params["registry"], read_only=module.check_mode)
         box = open_secret_box(registry, params["registry_key"])
         service = ComputeNodeService(registry, box, timeout=params["timeout"], check_mode=module.check_mode,
                                      warn=module.warn)

@@ -225,3 +225,14 @@ def test_bad_input_fails_clearly(daemon, registry):
     res = node_run([good_node(daemon, registry, "k1", registry_key="another key")], ignore_errors=True)
     assert "registry_key does not match" in results(res)[0]["msg"]
     assert "Traceback" not in res.stdout
+
+
+def test_check_mode_on_a_new_registry_creates_nothing(daemon, tmp_path):
+    registry = str(tmp_path / "new" / "registry.db")
+    res = node_run([good_node(daemon, registry, "fresh")], check=True, diff=True)
+    assert res.rc == 0, res.stdout[-3000:]
+    out = results(res)[0]
+    assert out["changed"] is True and out["node"]["docker_status"] == "connected"
+    assert not os.path.exists(os.path.dirname(registry))
+    info = info_run({"registry": registry, "probe": True}, check=True)
+    assert info["nodes"] == [] and not os.path.exists(os.path.dirname(registry))

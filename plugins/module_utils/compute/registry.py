@@ -75,23 +75,37 @@ class SQLiteRegistry(NodeRegistry):
     BUSY_TIMEOUT_MS = 30000
     RETRY_DEADLINE_S = 60.0
 
-    def __init__(self, path):
+    def __init__(self, path, read_only=False):
+        """``read_only`` (check mode): never create, change or initialise anything on disk.
+
+        A registry that does not exist yet is then an empty in-memory database.
+        """
         self.path = os.path.abspath(os.path.expanduser(path))
-        parent = os.path.dirname(self.path)
+        self.read_only = read_only
+        target = self.path
+        if read_only and not os.path.exists(self.path):
+            target = ":memory:"
+        elif not read_only:
+            parent = os.path.dirname(self.path)
+            try:
+                if not os.path.isdir(parent):
+                    os.makedirs(parent, 0o700)
+                if not os.path.exists(self.path):
+                    fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+                    os.close(fd)
+            except OSError as exc:
+                raise ComputeError("cannot create the registry file %s: %s" % (self.path, exc), field="registry")
         try:
-            if not os.path.isdir(parent):
-                os.makedirs(parent, 0o700)
-            if not os.path.exists(self.path):
-                fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
-                os.close(fd)
-        except OSError as exc:
-            raise ComputeError("cannot create the registry file %s: %s" % (self.path, exc), field="registry")
-        try:
-            self._conn = sqlite3.connect(self.path, timeout=self.BUSY_TIMEOUT_MS / 1000.0,
+            self._conn = sqlite3.connect(target, timeout=self.BUSY_TIMEOUT_MS / 1000.0,
                                          isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise ComputeError("cannot open the registry %s: %s" % (self.path, exc), field="registry")
-        self._retry(self._init_schema)
+        if target == ":memory:" or not read_only:
+            self._retry(self._init_schema)
+        else:
+            self._conn.execute("PRAGMA busy_timeout=%d" % self.BUSY_TIMEOUT_MS)
+            self._retry(self._check_schema)
+        self._pending_meta = {}
 
     # -- plumbing -----------------------------------------------------------
     def _retry(self, func, *args):
@@ -112,6 +126,14 @@ class SQLiteRegistry(NodeRegistry):
             except sqlite3.DatabaseError as exc:
                 raise ComputeError("registry %s is not a usable SQLite database: %s" % (self.path, exc),
                                    field="registry")
+
+    def _check_schema(self):
+        names = set(r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'"))
+        if not set(("nodes", "meta")) <= names:
+            # an empty file (created but never initialised): read it as empty
+            self._conn.close()
+            self._conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            self._init_schema()
 
     def _init_schema(self):
         conn = self._conn
@@ -144,6 +166,10 @@ class SQLiteRegistry(NodeRegistry):
         return self._retry(_list)
 
     def update(self, name, mutate):
+        if self.read_only:
+            raise ComputeError("internal error: write to a registry opened read-only (check mode)",
+                               field="registry")
+
         def _update():
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
@@ -173,6 +199,12 @@ class SQLiteRegistry(NodeRegistry):
         return bool(existed and existed[0])
 
     def meta_setdefault(self, key, value):
+        if self.read_only:
+            stored = self.meta_get(key)
+            if stored is None:
+                stored = self._pending_meta.setdefault(key, value)
+            return stored
+
         def _meta():
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
@@ -202,13 +234,16 @@ class SQLiteRegistry(NodeRegistry):
             pass
 
 
-def open_registry(location=None):
-    """Open the registry named by ``location`` (a path or ``sqlite:///path``)."""
+def open_registry(location=None, read_only=False):
+    """Open the registry named by ``location`` (a path or ``sqlite:///path``).
+
+    ``read_only=True`` (check mode) guarantees no write to the storage.
+    """
     location = location or DEFAULT_REGISTRY
     if "://" in location:
         scheme, rest = location.split("://", 1)
         if scheme == "sqlite":
-            return SQLiteRegistry(rest)
+            return SQLiteRegistry(rest, read_only=read_only)
         raise ComputeError("unsupported registry scheme %r in %r (supported: a file path or sqlite:///path)"
                            % (scheme, location), field="registry")
-    return SQLiteRegistry(location)
+    return SQLiteRegistry(location, read_only=read_only)

@@ -73,3 +73,36 @@ def test_secret_box_roundtrip_and_wrong_key(tmp_path):
     assert "registry_key does not match" in str(exc.value)
     with pytest.raises(ComputeError):
         box.decrypt("garbage", field="client_key", node="n")
+
+
+def test_read_only_never_writes(tmp_path):
+    missing = tmp_path / "no" / "reg.db"
+    reg = open_registry(str(missing), read_only=True)
+    assert reg.list() == [] and not missing.parent.exists()
+    box = SecretBox(reg, "k")  # salt and check token stay in memory
+    assert box.decrypt(box.encrypt("x")) == "x"
+    with pytest.raises(ComputeError):
+        reg.update("a", lambda cur: {"name": "a"})
+    assert not missing.parent.exists()
+
+    path = str(tmp_path / "reg.db")
+    rw = open_registry(path)
+    rw.update("a", lambda cur: {"name": "a"})
+    rw.close()
+    before = open(path, "rb").read()
+    ro = open_registry(path, read_only=True)
+    assert [r["name"] for r in ro.list()] == ["a"]
+    SecretBox(ro, "k")
+    assert ro.meta_get("kdf_salt") is None
+    ro.close()
+    assert open(path, "rb").read() == before
+
+
+def test_service_check_mode_on_missing_registry(tmp_path):
+    from ansible_collections.gpufleet.ops.plugins.module_utils.compute.node import NODE_ARGS, ComputeNodeService
+    params = dict((k, v.get("default")) for k, v in NODE_ARGS.items())
+    params.update(name="n", region="x", ssh_password="pw")
+    reg = open_registry(str(tmp_path / "missing.db"), read_only=True)
+    res = ComputeNodeService(reg, SecretBox(reg, "k"), check_mode=True).present(params)
+    assert res["changed"] and res["node"]["has_ssh_password"]
+    assert not (tmp_path / "missing.db").exists()
