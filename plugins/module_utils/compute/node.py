@@ -21,6 +21,7 @@ __metaclass__ = type
 
 import copy
 import datetime
+import ipaddress
 import os
 import re
 
@@ -250,6 +251,15 @@ class ComputeNodeService(object):
         for field in ("gpu_count", "gpu_memory_gb"):
             if field in given and given[field] < 0:
                 raise ComputeError("must not be negative, got %s" % given[field], field=field, node=name)
+        for field in ("public_ip", "private_ip"):
+            if given.get(field):
+                try:
+                    ipaddress.ip_address(u"%s" % given[field])
+                except ValueError:
+                    raise ComputeError("is not an IP address: %r" % given[field], field=field, node=name)
+        if given.get("hami_core_dir") and not given["hami_core_dir"].startswith("/"):
+            raise ComputeError("must be an absolute path on the node, e.g. /root/HAMi-core/build, got %r"
+                               % given["hami_core_dir"], field="hami_core_dir", node=name)
 
         current = self.registry.get(name)
         new = copy.deepcopy(current) if current else dict(CREATE_DEFAULTS, name=name)

@@ -140,6 +140,8 @@ def test_info_filters_and_probe(reg):
     ("gpu_count", -1, "must not be negative"),
     ("ca_cert", "not a pem and not a file", "neither PEM text nor a readable file"),
     ("docker_host", "ssh://x", "unsupported scheme"),
+    ("private_ip", "10.0.0.300", "is not an IP address"),
+    ("hami_core_dir", "HAMi-core/build", "must be an absolute path"),
 ])
 def test_validation_names_the_field(reg, field, value, msg):
     with pytest.raises(ComputeError) as exc:
