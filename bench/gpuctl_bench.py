@@ -141,7 +141,8 @@ def bench_submit(count, tmp, skip_core=False):
         PoolManager(KubeClient({"host": srv.url, "api_key": TOKEN})).ensure(SP.parse_spec(POOL))
         before = len(srv.requests)
         start = time.perf_counter()
-        res = run_playbook(os.path.join(tmp, "gpuctl.yml"), extra_vars={"jobs_file": jobs_file}, env={"K8S_AUTH_HOST": srv.url, "K8S_AUTH_API_KEY": TOKEN}, timeout=900)
+        env = {"K8S_AUTH_HOST": srv.url, "K8S_AUTH_API_KEY": TOKEN}
+        res = run_playbook(os.path.join(tmp, "gpuctl.yml"), extra_vars={"jobs_file": jobs_file}, env=env, timeout=900)
         out["gpuctl_seconds"] = round(time.perf_counter() - start, 2)
         out["gpuctl_requests"] = len(srv.requests) - before
         out["gpuctl_rc"] = res.rc
@@ -151,7 +152,7 @@ def bench_submit(count, tmp, skip_core=False):
             out["gpuctl_error"] = res.stdout[-2000:]
         before = len(srv.requests)
         start = time.perf_counter()
-        again = run_playbook(os.path.join(tmp, "gpuctl.yml"), extra_vars={"jobs_file": jobs_file}, env={"K8S_AUTH_HOST": srv.url, "K8S_AUTH_API_KEY": TOKEN}, timeout=900)
+        again = run_playbook(os.path.join(tmp, "gpuctl.yml"), extra_vars={"jobs_file": jobs_file}, env=env, timeout=900)
         out["gpuctl_rerun_seconds"] = round(time.perf_counter() - start, 2)
         out["gpuctl_rerun_requests"] = len(srv.requests) - before
         out["gpuctl_rerun_changed"] = again.task("Submit jobs").get("changed") if again.rc == 0 else None
