@@ -224,6 +224,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import apply as A
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import common
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.jobs import JobManager
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.spec import job_names_unique
 
@@ -272,13 +273,16 @@ def main():
             job_names_unique([item[1] for item in specs])
             if len(specs) >= PREFETCH_FROM and p["state"] != "absent":
                 mgr.prefetch()
-            for label, spec in specs:
-                if p["state"] == "absent":
-                    if spec["kind"] == "resource":
-                        module.fail_json(msg="%s: kind 'resource' is a pool; use gpufleet.ops.gpuctl_pool" % (label or "spec"))
-                    results.append(mgr.absent(spec["job"]["name"], kind=spec["kind"], force=p["force"]))
-                else:
-                    results.append(mgr.ensure(spec, p["state"], force=p["force"], label=label))
+            pools = [label or "spec" for label, spec in specs if spec["kind"] == "resource"]
+            if pools:
+                raise SpecError([("%s: kind" % label, "'resource' is a pool; use gpufleet.ops.gpuctl_pool") for label in pools])
+            if p["state"] == "absent":
+                for item in specs:
+                    results.append(mgr.absent(item[1]["job"]["name"], kind=item[1]["kind"], force=p["force"]))
+            else:
+                # plan every job (reads, quota checks) before the first write
+                plans = [mgr.plan(spec, p["state"], force=p["force"], label=label) for label, spec in specs]
+                results = [mgr.apply(planned) for planned in plans]
         if p["wait"] and p["state"] in ("present", "resumed"):
             for res in results:
                 mgr.wait(res, p["wait_for"], p["wait_timeout"])

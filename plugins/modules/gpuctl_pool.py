@@ -220,11 +220,13 @@ def main():
             if bad:
                 raise SpecError([("%s: kind" % label, "'%s' is a job; use gpufleet.ops.gpuctl_job" % kind) for label, kind in bad])
             job_names_unique([item[1] for item in specs])
-            for label, spec in specs:
-                if p["state"] == "absent":
-                    results.append(mgr.absent(spec["pool"]["name"], p["unlabel_nodes"], p["force"]))
-                else:
-                    results.append(mgr.ensure(spec, label))
+            if p["state"] == "absent":
+                for item in specs:
+                    results.append(mgr.absent(item[1]["pool"]["name"], p["unlabel_nodes"], p["force"]))
+            else:
+                # check every pool's nodes before the first write
+                plans = [mgr.plan(spec, label) for label, spec in specs]
+                results = [mgr.apply(planned) for planned in plans]
         for res in results:
             changes.extend(res.get("_changes") or [])
             node_entries.extend(res.get("_node_diff") or [])

@@ -37,6 +37,7 @@ class JobManager(object):
         self.warnings = []
         self._namespace_checked = False
         self._cache = None
+        self._planned_pcs = set()
 
     def prefetch(self):
         """List this namespace's gpuctl objects once (4 requests) instead of several GETs per job.
@@ -177,6 +178,14 @@ class JobManager(object):
 
     def ensure(self, spec, state="present", force=False, label=None):
         """Bring one job to ``state`` (present, paused, resumed). Returns a result dict."""
+        return self.apply(self.plan(spec, state, force, label))
+
+    def plan(self, spec, state="present", force=False, label=None):
+        """Read, validate against quotas and plan one job without writing anything.
+
+        Plan every job of a task first, then apply: an impossible request in the last
+        document fails before the first one is sent.
+        """
         if spec["kind"] == "resource":
             raise SpecError([("kind", "'resource' specs are pools; use gpufleet.ops.gpuctl_pool")], prefix=label)
         name = spec["job"]["name"]
@@ -191,16 +200,29 @@ class JobManager(object):
         elif not exists and state == "resumed":
             raise GpuctlError("cannot resume job '%s' in namespace %s: it does not exist" % (name, self.namespace))
         desired = self._desired(manifests, lives, state)
-        done = self._ensure_namespace() if not exists else []
         changes = []
         for manifest in desired:
             live = lives[A.ref(manifest)]
-            if manifest["kind"] == "PriorityClass" and live is not None:
-                changes.append(A.Change("none", manifest, live))  # shared by many jobs: create only
-                continue
+            if manifest["kind"] == "PriorityClass":
+                pc_name = manifest["metadata"]["name"]
+                if live is not None or pc_name in self._planned_pcs:
+                    changes.append(A.Change("none", manifest, live or manifest))  # shared by many jobs: create only
+                    continue
+                self._planned_pcs.add(pc_name)
             changes.append(A.plan(manifest, live, force=force))
         if exists:
             changes.extend(self._stale(name, set(lives)))
+        if not exists:
+            self._count_new(spec)
+        return {"spec": spec, "state": state, "force": force, "name": name, "exists": exists, "changes": changes,
+                "desired": desired, "manifests": manifests, "workload_ref": workload_ref}
+
+    def apply(self, planned):
+        """Execute a plan from ``plan`` (nothing is written in check mode)."""
+        spec, state, force, name = planned["spec"], planned["state"], planned["force"], planned["name"]
+        exists, changes, workload_ref = planned["exists"], planned["changes"], planned["workload_ref"]
+        desired, manifests = planned["desired"], planned["manifests"]
+        done = self._ensure_namespace() if not exists else []
         result_objs = {}
         for change in changes:
             obj = A.execute(self.client, change, self.check_mode, grace_period=0 if force else None)
@@ -208,8 +230,6 @@ class JobManager(object):
                 self._known[change.desired["metadata"]["name"]] = obj
             result_objs[change.ref] = obj
         changes = done + changes
-        if not exists:
-            self._count_new(spec)
         changed = any(c.changed for c in changes)
         workload = result_objs.get(workload_ref) or desired[[A.ref(m) for m in manifests].index(workload_ref)]
         summary = S.job_summary(workload)

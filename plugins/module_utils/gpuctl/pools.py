@@ -32,8 +32,13 @@ class PoolManager(object):
         self.client = client
         self.namespace = namespace
         self.check_mode = check_mode
+        self._claimed = {}
+        self._namespace_checked = False
 
     def _ensure_namespace(self):
+        if self._namespace_checked:
+            return []
+        self._namespace_checked = True
         if self.client.get("Namespace", self.namespace) is None:
             change = A.Change("create", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": self.namespace,
                                                                                                "labels": {R.L_MANAGED: R.MANAGED_BY}}}, None)
@@ -71,6 +76,10 @@ class PoolManager(object):
         return plans
 
     def ensure(self, spec, label=None):
+        return self.apply(self.plan(spec, label))
+
+    def plan(self, spec, label=None):
+        """Check the nodes (exist, not in another pool, not claimed by another pool of this task); no writes."""
         name = spec["pool"]["name"]
         try:
             nodes = self._nodes(sorted(spec.get("nodes") or {}), "nodes")
@@ -79,13 +88,23 @@ class PoolManager(object):
                 wanted[node] = {R.L_POOL: name}
                 if (conf or {}).get("gpu-type"):
                     wanted[node][R.GPU_TYPE_LABEL] = conf["gpu-type"]
+            claimed = [("nodes.%s" % node, "node is also claimed by pool '%s' earlier in this task; a node belongs to one pool"
+                        % self._claimed[node]) for node in sorted(wanted) if self._claimed.get(node, name) != name]
+            if claimed:
+                raise SpecError(claimed)
             plans = self._label_changes(name, wanted, nodes, "nodes")
         except SpecError as exc:
             raise exc.with_prefix(label) if label else exc
-        changes = self._ensure_namespace()
+        for node in wanted:
+            self._claimed[node] = name
         manifest = R.render(spec, self.namespace, validated=True)[0]
         live = self.client.get("ConfigMap", manifest["metadata"]["name"], self.namespace)
-        change = A.plan(manifest, live)
+        return {"spec": spec, "name": name, "nodes": nodes, "label_plans": plans, "live": live, "change": A.plan(manifest, live)}
+
+    def apply(self, planned):
+        spec, name, nodes, plans, live = planned["spec"], planned["name"], planned["nodes"], planned["label_plans"], planned["live"]
+        changes = self._ensure_namespace()
+        change = planned["change"]
         A.execute(self.client, change, self.check_mode)
         changes.append(change)
         node_results = self._apply_labels(plans, nodes)

@@ -360,3 +360,19 @@ current-context: other
     with pytest.raises(GpuctlError) as info:
         KubeClient({"kubeconfig": str(cfg), "context": "missing"})
     assert "cannot load Kubernetes configuration" in info.value.msg
+
+
+def test_batch_fails_before_first_write(client, server):
+    make_pool(client, quota={"maxGpuPerJob": 4, "maxJobs": 2})
+    first, second, third = seed("training-job.yaml"), seed("training-job.yaml"), seed("training-job.yaml")
+    second["job"]["name"], third["job"]["name"] = "second", "third"
+    mgr = JobManager(client)
+    before = len([r for r in server.requests if r[0] != "GET"])
+    with pytest.raises(SpecError) as info:
+        [mgr.plan(s, label="jobs.yaml#%d" % (i + 1)) for i, s in enumerate((first, second, third))]
+    assert info.value.errors[0][0] == "jobs.yaml#3: resources.pool" and "maxJobs=2" in info.value.errors[0][1]
+    assert len([r for r in server.requests if r[0] != "GET"]) == before
+    # two jobs sharing a PriorityClass in one batch create it once
+    mgr = JobManager(client)
+    results = [mgr.apply(p) for p in [mgr.plan(first), mgr.plan(second)]]
+    assert [r["actions"]["PriorityClass/gpuctl-high"] for r in results] == ["create", "none"]
