@@ -437,3 +437,65 @@ def test_mlnode_that_never_gets_healthy_is_not_registered(eng, work):
     assert "mlbad" in msg and "/health" in msg and "gonka_mlnode_health_retries" in msg
     assert "mlbad" not in nodes(eng)
     eng.cli("compose", "-p", "gonka-mlnode-mlbad", "down")
+
+
+# -- single machine --------------------------------------------------------------------------
+def test_single_machine_mode_from_inventory(eng, work):
+    """One host in both groups: the ML node joins the network node's network and is registered by alias."""
+    b = eng.bridge_ip
+    box = {
+        # network node, shifted ports and its own project so it lives beside the split deployment
+        "gonka_network_node_dir": os.path.join(work, "single-nn"), "gonka_network_node_project": "gonka-single",
+        "gonka_network_node_admin_bind_address": b, "gonka_network_node_admin_port": 19200,
+        "gonka_network_node_poc_callback_bind_address": b, "gonka_network_node_poc_callback_port": 19100,
+        "gonka_network_node_public_bind_address": b, "gonka_network_node_api_port": 18000,
+        "gonka_network_node_chain_p2p_port": 15000, "gonka_network_node_chain_rpc_port": 36657,
+        "gonka_network_node_chain_rpc_bind_address": b,
+        # the Docker-internal default callback is fine on one machine
+        "gonka_network_node_poc_callback_url": "http://api:9100",
+        # ML node
+        "gonka_mlnode_network_project": "gonka-single", "gonka_mlnode_model": QWEN235,
+        "gonka_mlnode_gpu_layout": "8xH200", "gonka_mlnode_dir": os.path.join(work, "single-ml"),
+        "gonka_mlnode_hf_home": os.path.join(work, "single-hf"), "gonka_mlnode_bind_address": b,
+        "gonka_mlnode_poc_port": 28090, "gonka_mlnode_inference_port": 25060,
+        "gonka_mlnode_governance_url": "http://%s:19200" % b,
+        "gonka_mlnode_predownload": True, "gonka_mlnode_predownload_poll": 1,
+        "gonka_mlnode_predownload_command": os.path.join(os.path.dirname(__file__), "deploy", "fake_hf_download.sh"),
+    }
+    common = {
+        "gonka_network_node_key_name": "testkey", "gonka_network_node_keyring_password": PASSWORD,
+        "gonka_network_node_public_url": "http://%s:18000" % b, "gonka_network_node_p2p_external_address": "tcp://%s:15000" % b,
+        "gonka_network_node_account_pubkey": "A1b2C3pubkey", "gonka_network_node_image_registry": "gonka-standin",
+        "gonka_mlnode_image_registry": "gonka-standin", "gonka_network_node_release": "test", "gonka_mlnode_release": "test",
+        "gonka_network_node_pull": "never", "gonka_mlnode_pull": "never", "gonka_mlnode_require_gpu": False,
+        "gonka_mlnode_health_delay": 1, "gonka_network_node_wait_delay": 1,
+    }
+    inv = os.path.join(work, "inventory-single.yml")
+    with open(inv, "w") as handle:
+        yaml.safe_dump({"all": {"vars": common, "children": {"gonka_network_nodes": {"hosts": {"box": box}},
+                                                             "gonka_mlnodes": {"hosts": {"box": {}}}}}}, handle)
+    # check mode on a fresh host: succeeds and writes nothing
+    res = play(eng, inv, check=True)
+    assert_ok(res)
+    assert not os.path.exists(os.path.join(work, "single-nn")) and not os.path.exists(os.path.join(work, "single-ml"))
+
+    res = play(eng, inv)
+    assert_ok(res)
+    with urllib.request.urlopen("http://%s:19200/admin/v1/nodes" % b, timeout=10) as resp:
+        registered = {n["node"]["id"]: n["node"] for n in json.loads(resp.read())}
+    assert (registered["box"]["host"], registered["box"]["poc_port"], registered["box"]["inference_port"]) == ("box", 8080, 5000)
+    assert registered["box"]["models"] == {QWEN235: {"args": ["--tensor-parallel-size", "4"]}}
+    # the network node's api container reaches the ML node by its alias on the shared network
+    probe = "import urllib.request,sys;print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())"
+    out = eng.cli("exec", "gonka-single-api-1", "python3", "-c", probe, "http://box:8080/api/v1/state")
+    assert out.returncode == 0 and json.loads(out.stdout) == {"state": "STOPPED"}, out
+    # the weights were pre-downloaded once, in the background
+    hf = os.path.join(work, "single-hf")
+    assert os.path.isdir(os.path.join(hf, "hub", "models--" + QWEN235.replace("/", "--")))
+    assert os.path.exists(os.path.join(hf, ".gonka-predownload", QWEN235.replace("/", "--") + ".done"))
+
+    res = play(eng, inv)
+    assert_ok(res)
+    assert changed_hosts(res) == {}
+    with open(os.path.join(hf, "fake-download-runs")) as handle:
+        assert handle.read().count("run") == 1
