@@ -3,7 +3,7 @@
 # tests, tools used by the sanity run). Only acts as root; installs only what is missing.
 set -euo pipefail
 
-PACKAGES=(docker.io nginx postgresql debootstrap busybox-static rsync git sqlite3 shellcheck)
+PACKAGES=(docker.io nginx postgresql debootstrap busybox-static rsync git sqlite3 shellcheck iproute2)
 
 if [[ "$(id -u)" != 0 ]]; then
   echo "install-system-deps: not root; skipping (needs: ${PACKAGES[*]})" >&2
