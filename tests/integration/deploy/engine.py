@@ -73,7 +73,7 @@ def _ldd(paths):
 
 def _inputs():
     python = os.path.realpath("/usr/bin/python3")
-    stdlib = os.path.dirname(os.__file__) if os.__file__.startswith("/usr/lib/") else "/usr/lib/python3.11"
+    stdlib = os.path.join("/usr/lib", os.path.basename(python))  # /usr/lib/python3.X of Debian's python3
     dynload = glob.glob(os.path.join(stdlib, "lib-dynload", "*.so"))
     binaries = [python, "/usr/sbin/nginx", shutil.which("busybox")]
     return python, stdlib, binaries, _ldd(binaries + dynload)
