@@ -82,7 +82,7 @@ options:
     default: gpuctl-system
   force:
     description:
-      - With O(state=absent), delete immediately (grace period 0), like C(gpuctl delete --force).
+      - With O(state=absent), delete immediately (grace period 0) the job's objects and its pods, like C(gpuctl delete --force).
       - With O(state=present), allow deleting and recreating a training Job whose pod template changed
         (a Job's template is immutable in Kubernetes).
     type: bool

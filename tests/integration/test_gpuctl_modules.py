@@ -109,7 +109,9 @@ def test_lifecycle(cluster):
     assert res.task("Resume training")["status"] == "running"
     gone = res.task("Delete notebook immediately")
     assert gone["changed"] and gone["status"] == "terminating"
-    assert {(d["name"], d["gracePeriodSeconds"]) for d in cluster.deletions} == {("data-prep-notebook", 0)}
+    assert {d["gracePeriodSeconds"] for d in cluster.deletions} == {0}
+    assert {d["resource"] for d in cluster.deletions} >= {"deployments", "services"}
+    assert {d["name"] for d in cluster.deletions if d["resource"] != "pods"} == {"data-prep-notebook"}
     assert res.task("Delete notebook again")["changed"] is False
     assert cluster.get("deployments", "ml", "data-prep-notebook") is None
     assert not [p for p in cluster.list("pods", "ml") if p["metadata"]["labels"].get("gpuctl/job") == "data-prep-notebook"]

@@ -253,6 +253,11 @@ class JobManager(object):
                 obj.setdefault("kind", k)
                 if S.labels_of(obj).get(R.L_MANAGED) == R.MANAGED_BY:
                     changes.append(A.Change("delete", None, obj))
+        if force and changes:
+            # the garbage collector would give pods their own grace period; --force means now
+            for pod in self.client.list("Pod", self.namespace, label_selector="%s=%s" % (R.L_JOB, name)):
+                pod.setdefault("kind", "Pod")
+                changes.append(A.Change("delete", None, pod))
         for change in changes:
             A.execute(self.client, change, self.check_mode, grace_period=0 if force else None)
         changed = bool(changes)

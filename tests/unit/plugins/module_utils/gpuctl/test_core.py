@@ -331,7 +331,8 @@ def test_absent_in_check_mode_writes_nothing(client, server):
     JobManager(client).ensure(seed("training-job.yaml"))
     before = len([r for r in server.requests if r[0] != "GET"])
     res = JobManager(client, check_mode=True).absent("qwen2-7b-llamafactory-sft", force=True)
-    assert res["changed"] and set(res["actions"]) == {"Job/default/qwen2-7b-llamafactory-sft", "Service/default/qwen2-7b-llamafactory-sft"}
+    assert res["changed"] and set(res["actions"]) == {"Job/default/qwen2-7b-llamafactory-sft", "Service/default/qwen2-7b-llamafactory-sft",
+                                                      "Pod/default/qwen2-7b-llamafactory-sft-0-00001"}
     assert len([r for r in server.requests if r[0] != "GET"]) == before
     diff = A.diff_of(res["_changes"])
     assert diff["after"] == {} and "Job/default/qwen2-7b-llamafactory-sft" in diff["before"]
