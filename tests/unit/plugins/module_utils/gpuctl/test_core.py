@@ -377,3 +377,17 @@ def test_batch_fails_before_first_write(client, server):
     mgr = JobManager(client)
     results = [mgr.apply(p) for p in [mgr.plan(first), mgr.plan(second)]]
     assert [r["actions"]["PriorityClass/gpuctl-high"] for r in results] == ["create", "none"]
+
+
+def test_fake_server_is_loud_about_what_it_does_not_do(client, server):
+    for method, path, status in (("GET", "/apis/apps/v1/statefulsets", 404), ("GET", "/api/v1/pods?watch=true", 501),
+                                 ("DELETE", "/api/v1/namespaces/default/configmaps", 501),
+                                 ("GET", "/api/v1/namespaces/default/pods/x/exec", 404)):
+        path, dummy, query = path.partition("?")
+        with pytest.raises(ApiError) as info:
+            client.request(method, path, dict([query.split("=")]) if query else None)
+        assert info.value.status == status, (method, path, info.value.msg)
+    assert "GET /apis/apps/v1/statefulsets" in server.unhandled
+    with pytest.raises(ApiError) as info:
+        client.patch("ConfigMap", "x", {}, "default")
+    assert info.value.status == 404
