@@ -9,8 +9,14 @@ __metaclass__ = type
 import copy
 import os
 
+import tempfile
+
 import kubernetes_validate
 from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# keep hypothesis' caches out of the repository (no example database is used either)
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "gpuctl-hypothesis"))
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render as R
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import spec as SP
