@@ -96,8 +96,8 @@ class JobManager(object):
         if self._cache is not None and manifest["kind"] in OWNED_KINDS:
             return self._cache.get(A.ref(manifest))
         live = self.client.get(manifest["kind"], meta["name"], meta.get("namespace"))
-        if manifest["kind"] == "PriorityClass" and live is not None:
-            self._known[meta["name"]] = live
+        if manifest["kind"] == "PriorityClass":
+            self._known[meta["name"]] = live  # also "absent": planned once, created by the first job's apply
         return live
 
     def find(self, name):

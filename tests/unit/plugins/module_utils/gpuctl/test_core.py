@@ -391,3 +391,24 @@ def test_fake_server_is_loud_about_what_it_does_not_do(client, server):
     with pytest.raises(ApiError) as info:
         client.patch("ConfigMap", "x", {}, "default")
     assert info.value.status == 404
+
+
+def test_batch_request_budget(client, server):
+    """A batch costs about two requests per training job (Service + Job creates), plus a constant."""
+    make_pool(client)
+    specs = []
+    for i in range(10):
+        spec = seed("training-job.yaml")
+        spec["job"]["name"] = "batch-%d" % i
+        specs.append(spec)
+    mgr = JobManager(client, "default")
+    before = len(server.requests)
+    mgr.prefetch()
+    results = [mgr.apply(p) for p in [mgr.plan(s) for s in specs]]
+    assert all(r["changed"] for r in results)
+    assert len(server.requests) - before <= 2 * len(specs) + 10
+    before = len(server.requests)
+    mgr = JobManager(client, "default")
+    mgr.prefetch()
+    assert not any(mgr.apply(p)["changed"] for p in [mgr.plan(s) for s in specs])
+    assert len(server.requests) - before <= 6
