@@ -253,6 +253,26 @@ def test_model_change_upserts_and_restarts_nothing(eng, work):
     assert {c: started_at(eng, c) for c in containers} == containers
 
 
+def test_nginx_change_restarts_only_the_mlnode_nginx(eng, work):
+    mls = default_mlnodes(work)
+    mls["ml2"].update({"gonka_mlnode_model": QWEN235, "gonka_mlnode_gpu_layout": "8xH100"})
+    extra = {"gonka_network_node_config_env_extra": {"GONKA_TEST": "1"}}
+    assert_ok(play(eng, inventory(eng, work, name="settle", mlnodes=mls, extra_vars=extra)))  # same start in any order
+    mls["ml1"]["gonka_mlnode_segment"] = "/v9.9.9"
+    inv = inventory(eng, work, name="segment", mlnodes=mls, extra_vars=extra)
+    keep = {c: started_at(eng, c) for c in ("gonka-mlnode-ml1-mlnode-308-1", "gonka-mlnode-ml2-inference-1",
+                                            "gonka-network-node-api-1")}
+    nginx_start = started_at(eng, "gonka-mlnode-ml1-inference-1")
+    res = play(eng, inv)
+    assert_ok(res)
+    assert tasks(res, "Restart the ML node's nginx")[0]["ml1"].get("changed") is True
+    assert started_at(eng, "gonka-mlnode-ml1-inference-1") != nginx_start
+    assert {c: started_at(eng, c) for c in keep} == keep
+    with urllib.request.urlopen("http://%s:18080/v9.9.9/api/v1/state" % eng.bridge_ip, timeout=10) as resp:
+        assert json.loads(resp.read()) == {"state": "STOPPED"}
+    assert not tasks(res, "Register the ML nodes with the network node's Admin API")[0]["ml1"]["changed"]
+
+
 def test_remove_mlnode_deregisters_then_stops(eng, work):
     mls = default_mlnodes(work)
     mls["ml2"]["gonka_mlnode_state"] = "absent"
