@@ -19,16 +19,16 @@ author:
 positional: layout
 options:
   _input:
-    description: The model name, for example C(Qwen/Qwen3-32B-FP8).
+    description: "The model name, for example C(Qwen/Qwen3-32B-FP8)."
     type: str
     required: true
   layout:
-    description: The GPU layout, C(<count>x<GPU>); C(8 x h100) and C(8xNVIDIA H100) are understood too.
+    description: "The GPU layout, C(<count>x<GPU>); C(8 x h100) and C(8xNVIDIA H100) are understood too."
     type: str
     required: true
   presets:
     description:
-      - Extra or replacement presets, C({<model>: {<layout>: [args...]}}); a layout C(*) matches every layout.
+      - "Extra or replacement presets, C({<model>: {<layout>: [args...]}}); a layout C(*) matches every layout."
     type: dict
     default: {}
 """
@@ -62,7 +62,7 @@ def vllm_args(model, layout, presets=None):
     try:
         return preset_args(str(model), layout, merged_presets(presets or {}))
     except PresetError as exc:
-        raise AnsibleFilterError(str(exc))
+        raise AnsibleFilterError(str(exc)) from exc
 
 
 class FilterModule(object):

@@ -18,7 +18,6 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 
@@ -442,9 +441,8 @@ def test_missing_gpu_runtime_fails_early(eng, work):
 
 def test_unreachable_callback_url_fails_early(eng, work):
     closed = "http://%s:9" % eng.bridge_ip
-    res = run_playbook(MLNODE_ONLY, inventory=_ml_only_inventory(eng, work, "nocb", {},
-                                                                  nn_vars={"gonka_network_node_poc_callback_url": closed}),
-                       env=eng.env)
+    inv = _ml_only_inventory(eng, work, "nocb", {}, nn_vars={"gonka_network_node_poc_callback_url": closed})
+    res = run_playbook(MLNODE_ONLY, inventory=inv, env=eng.env)
     msg = _fail_msg(res)
     assert "mlbad" in msg and closed in msg and "gonka_network_node_poc_callback_url" in msg
     assert not os.path.exists(os.path.join(work, "nocb"))
@@ -534,3 +532,26 @@ def test_single_machine_mode_from_inventory(eng, work):
     res = play(eng, inv, playbook=REMOVE)
     assert_ok(res)
     assert changed_hosts(res) == {}
+
+
+@pytest.mark.parametrize("network, words", [
+    ({"gonka_network_node_admin_bind_address": "0.0.0.0"},
+     ["nn1", "gonka_network_node_admin_bind_address", "127.0.0.1", "must not listen on a public interface"]),
+    ({"gonka_network_node_private_address": ""},
+     ["nn1", "gonka_network_node_private_address", "9100", "Fix:"]),
+])
+def test_network_node_exposure_refused(eng, work, network, words):
+    network = dict(network, gonka_network_node_dir=os.path.join(work, "bad-nn"))
+    res = play(eng, inventory(eng, work, name="expose", network=network))
+    msg = _fail_msg(res)
+    for word in words:
+        assert word in msg, msg
+    assert not os.path.exists(os.path.join(work, "bad-nn"))
+
+
+def test_argument_spec_rejects_bad_values_early(eng, work):
+    res = run_playbook(MLNODE_ONLY, inventory=_ml_only_inventory(eng, work, "badstate", {"gonka_mlnode_state": "gone"}),
+                       env=eng.env)
+    msg = _fail_msg(res)
+    assert "gonka_mlnode_state" in msg and "present" in msg
+    assert not os.path.exists(os.path.join(work, "badstate"))

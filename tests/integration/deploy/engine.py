@@ -91,7 +91,7 @@ def _hash():
 
 def rootfs_tar():
     """A rootfs with python3 (stdlib), nginx, busybox, the stand-ins and a curl shim."""
-    python, stdlib, binaries, libs = _inputs()
+    python, stdlib, _binaries, libs = _inputs()
     buf = io.BytesIO()
     skip = ("/test/", "/idlelib/", "/tkinter/", "/ensurepip/", "/lib2to3/", "/__pycache__/", "/turtledemo/")
 
