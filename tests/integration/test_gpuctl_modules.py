@@ -144,7 +144,7 @@ def test_invalid_requests_fail_cleanly_without_writes(cluster):
     assert "did you mean 'command'" in res.task("Misspelt field and negative GPU")["msg"]
     assert res.task("Pool that does not exist")["msg"] == "invalid gpuctl spec: resources.pool: pool 'no-such-pool' does not exist"
     assert "resources.gpu: 16 GPUs exceed pool 'training-pool' quota maxGpuPerJob=8" in res.task("Above the pool quota")["msg"]
-    assert "notebook-job.verbatim.yaml: is not valid YAML at line 9 column 155" in res.task("Second document of a file is broken")["msg"]
+    assert "notebook-job.verbatim.txt: is not valid YAML at line 9 column 155" in res.task("Second document of a file is broken")["msg"]
     assert res.task("Resume a job that does not exist")["msg"] == "job 'ghost' not found in namespace default"
     assert "immutable" in res.task("Changed template without force")["msg"]
 

@@ -71,8 +71,8 @@ def test_seed_pool_file_has_two_documents():
 
 
 @pytest.mark.parametrize("name, line, what", [
-    ("notebook-job.verbatim.yaml", 9, "'`'"),
-    ("train-pool.verbatim.yaml", 7, "'\\t'"),
+    ("notebook-job.verbatim.txt", 9, "'`'"),
+    ("train-pool.verbatim.txt", 7, "'\\t'"),
 ])
 def test_seed_verbatim_yaml_errors_name_the_line(name, line, what):
     with pytest.raises(SpecError) as info:
