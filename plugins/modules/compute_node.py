@@ -30,6 +30,7 @@ description:
 author:
   - gpufleet.ops maintainers (@gpufleet)
 extends_documentation_fragment:
+  - gpufleet.ops.attributes.actiongroup_compute
   - gpufleet.ops.compute_registry
 attributes:
   check_mode:
@@ -41,11 +42,6 @@ attributes:
   idempotent:
     support: full
     description: A second run with the same options reports no change unless the Docker status changed.
-  action_group:
-    support: full
-    description: Use C(group/gpufleet.ops.compute) in C(module_defaults) to set the registry options once.
-    membership:
-      - gpufleet.ops.compute
 options:
   name:
     description: Name of the node; the key of the record.

@@ -21,6 +21,7 @@ description:
 author:
   - gpufleet.ops maintainers (@gpufleet)
 extends_documentation_fragment:
+  - gpufleet.ops.attributes.actiongroup_compute
   - gpufleet.ops.compute_registry
 attributes:
   check_mode:
@@ -32,11 +33,6 @@ attributes:
   idempotent:
     support: full
     description: Without O(probe) nothing is written; with it only Docker status changes count.
-  action_group:
-    support: full
-    description: Use C(group/gpufleet.ops.compute) in C(module_defaults) to set the registry options once.
-    membership:
-      - gpufleet.ops.compute
 options:
   name:
     description: Only these nodes.

@@ -22,6 +22,7 @@ description:
 author:
   - gpufleet.ops contributors (@gpufleet)
 extends_documentation_fragment:
+  - gpufleet.ops.attributes.actiongroup_gpuctl
   - gpufleet.ops.k8s_auth
 attributes:
   check_mode:
@@ -33,11 +34,6 @@ attributes:
   idempotent:
     support: full
     description: A second run reports C(changed=false).
-  action_group:
-    description: Use C(group/gpufleet.ops.gpuctl) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - gpufleet.ops.gpuctl
 options:
   spec:
     description:

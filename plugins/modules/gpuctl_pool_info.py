@@ -19,22 +19,9 @@ description:
 author:
   - gpufleet.ops contributors (@gpufleet)
 extends_documentation_fragment:
+  - gpufleet.ops.attributes.info_module
+  - gpufleet.ops.attributes.actiongroup_gpuctl
   - gpufleet.ops.k8s_auth
-attributes:
-  check_mode:
-    support: full
-    description: Read-only.
-  diff_mode:
-    support: none
-    description: Read-only.
-  idempotent:
-    support: full
-    description: Read-only.
-  action_group:
-    description: Use C(group/gpufleet.ops.gpuctl) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - gpufleet.ops.gpuctl
 options:
   name:
     description:

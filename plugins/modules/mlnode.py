@@ -27,6 +27,7 @@ description:
 author:
   - gpufleet.ops maintainers (@gpufleet)
 extends_documentation_fragment:
+  - gpufleet.ops.attributes.actiongroup_gonka
   - gpufleet.ops.gonka
 attributes:
   check_mode:
@@ -38,11 +39,6 @@ attributes:
   idempotent:
     support: full
     description: A second run with the same input reports C(changed=false) and sends only C(GET nodes).
-  action_group:
-    support: full
-    description: Part of the C(gpufleet.ops.gonka) group, so O(admin_url) can be set once with module_defaults.
-    membership:
-      - gpufleet.ops.gonka
 options:
   id:
     description:

@@ -19,22 +19,9 @@ description:
 author:
   - gpufleet.ops maintainers (@gpufleet)
 extends_documentation_fragment:
+  - gpufleet.ops.attributes.info_module
+  - gpufleet.ops.attributes.actiongroup_gonka
   - gpufleet.ops.gonka
-attributes:
-  check_mode:
-    support: full
-    description: Only reads; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Only reads, so there is nothing to diff.
-  idempotent:
-    support: full
-    description: Only reads; never changes anything.
-  action_group:
-    support: full
-    description: Part of the C(gpufleet.ops.gonka) group, so O(admin_url) can be set once with module_defaults.
-    membership:
-      - gpufleet.ops.gonka
 options:
   id:
     description:

@@ -294,7 +294,7 @@ def test_remove_mlnode_deregisters_then_stops(eng, work):
 def upstream(eng):
     """The pod's RunPod proxy domains stand-in: an echo server on the test bridge address."""
     servers = []
-    for _ in range(2):
+    for dummy in range(2):
         sock = socket.socket()
         sock.bind((eng.bridge_ip, 0))
         port = sock.getsockname()[1]
