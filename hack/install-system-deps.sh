@@ -3,7 +3,8 @@
 # tests, tools used by the sanity run). Only acts as root; installs only what is missing.
 set -euo pipefail
 
-PACKAGES=(docker.io nginx postgresql debootstrap busybox-static rsync git sqlite3 shellcheck iproute2)
+# python3: the deploy tests' stand-in images copy Debian's /usr/bin/python3 and its libraries.
+PACKAGES=(docker.io nginx postgresql debootstrap busybox-static rsync git sqlite3 shellcheck iproute2 python3 make)
 
 if [[ "$(id -u)" != 0 ]]; then
   echo "install-system-deps: not root; skipping (needs: ${PACKAGES[*]})" >&2
@@ -23,6 +24,11 @@ for pkg in "${PACKAGES[@]}"; do
     missing+=("$pkg")
   fi
 done
+
+# A bare Debian python3 cannot make the project's venv without python3-venv.
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-system-deps: all present"
