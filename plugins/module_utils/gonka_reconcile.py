@@ -41,6 +41,7 @@ class NodePlan(object):
         self.requests = []
         self.error = None
         self.notes = []
+        self.warnings = []              # notes the user must see as Ansible warnings
         self.result_item = copy.deepcopy(current) if current else None
 
     # Set once a write succeeded: a node that failed later in its steps still changed.
@@ -60,6 +61,11 @@ class NodePlan(object):
             entry["status"] = status
         entry.update(extra)
         self.requests.append(entry)
+
+    def note(self, text, warn=False):
+        self.notes.append(text)
+        if warn:
+            self.warnings.append(text)
 
     def fail(self, message):
         if self.error is None:
@@ -90,6 +96,11 @@ class NodePlan(object):
         return result
 
 
+def by_id(items):
+    """``list_nodes()``'s answer keyed by node id."""
+    return dict(((item.get("node") or {}).get("id"), item) for item in items)
+
+
 def _view(item):
     """A diff-friendly view: the managed fields plus the admin state."""
     if not item:
@@ -110,13 +121,14 @@ def _fresh_state(enabled=True):
 
 def plan(desired_nodes, current_items, exclusive=False):
     """Compute a NodePlan per node; no I/O. ``current_items`` is list_nodes()'s answer."""
-    current = dict(((item.get("node") or {}).get("id"), item) for item in current_items)
+    current = by_id(current_items)
     plans = []
     for want in desired_nodes:
         have = current.get(want.id)
         p = NodePlan(want.id, want, have)
         if want.note:
-            p.notes.append(want.note)
+            # An https host is unreachable for the Aug 2025 release: say so loudly.
+            p.note(want.note, warn=want.body["host"].startswith("https://"))
         if not want.wants_registered:
             if have is not None:
                 p.actions.append("delete")
@@ -152,7 +164,7 @@ def plan(desired_nodes, current_items, exclusive=False):
                 p = NodePlan(node_id, None, have)
                 p.actions.append("delete")
                 p.result_item = None
-                p.notes.append("not in the list and exclusive=true")
+                p.note("not in the list and exclusive=true")
                 plans.append(p)
     return plans
 
@@ -218,7 +230,7 @@ class Reconciler(object):
         if not deleted:
             # Gone between our read and the delete: the wanted state holds, nothing changed.
             p.actions = []
-            p.notes.append("the server answered false: the node was already gone")
+            p.note("the server answered false: the node was already gone")
 
     def _create_batch(self, plans):
         if len(plans) == 1:
@@ -244,7 +256,7 @@ class Reconciler(object):
                              outcome="unknown: %s" % (exc.reason or exc.server_message))
                 self._recover_batch(plans)
                 return
-        by_id = {}
+        answered = {}
         if isinstance(answer, list):
             registered = answer
         elif isinstance(answer, dict):
@@ -253,7 +265,7 @@ class Reconciler(object):
             registered = []  # a JSON null: nothing registered
         for item in registered:
             if isinstance(item, dict) and "id" in item:
-                by_id[item["id"]] = item
+                answered[item["id"]] = item
         errors = {}
         for text in _batch_errors(answer):
             match = _BATCH_ERROR_RE.search(text)
@@ -262,10 +274,10 @@ class Reconciler(object):
         silent = []
         for p in plans:
             p.record("POST", path, p.desired.body, status=status, batch_size=len(plans))
-            if p.id in by_id:
+            if p.id in answered:
                 p.wrote = True
-                p.result_item["node"] = by_id[p.id]
-                self._check_models(p, p.desired.body, by_id[p.id])
+                p.result_item["node"] = answered[p.id]
+                self._check_models(p, p.desired.body, answered[p.id])
             elif p.id in errors:
                 p.fail("%s: refused by POST %s (HTTP %s): %s" % (p.desired.label, path, status, errors[p.id]))
             else:
@@ -274,11 +286,11 @@ class Reconciler(object):
         # to register them or get the server's own reason.
         self._each(lambda p: self._register_one(p, p.desired.body), silent)
         for p in silent:
-            p.notes.append("missing from the batch answer; registered with POST nodes instead")
+            p.note("missing from the batch answer; registered with POST nodes instead")
 
     def _recover_batch(self, plans):
         try:
-            now = dict(((i.get("node") or {}).get("id"), i) for i in self.client.list_nodes())
+            now = by_id(self.client.list_nodes())
         except GonkaApiError as exc:
             for p in plans:
                 p.fail("%s: the batch request failed and the node list could not be read to check it: %s"
@@ -323,14 +335,14 @@ class Reconciler(object):
         if not must_stay_off:
             return
         try:
-            now = dict(((i.get("node") or {}).get("id"), i) for i in self.client.list_nodes())
+            now = by_id(self.client.list_nodes())
         except GonkaApiError as exc:
             for p in must_stay_off:
                 p.fail("node %s: updated, but its admin state could not be re-read: %s" % (p.id, exc))
             return
         reset = [p for p in must_stay_off if p.id in now and _enabled(now[p.id])]
         for p in reset:
-            p.notes.append("the server reset the admin state on update; disabled it again")
+            p.note("the server reset the admin state on update; disabled it again", warn=True)
         self._each(lambda p: self._set_enabled(p, False), reset)
 
     def apply(self, plans):

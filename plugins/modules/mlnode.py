@@ -382,10 +382,9 @@ def main():
             before=dict((p.id, p.view_before()) for p in touched),
             after=dict((p.id, p.view_after()) for p in touched),
         )
-    for entry in node_results:
-        for note in entry.get("notes", []):
-            if "https://" in note or "reset" in note:
-                module.warn("node %s: %s" % (entry["id"], note))
+    for p in plans:
+        for text in p.warnings:
+            module.warn("node %s: %s" % (p.id, text))
     if single:
         only = node_results[0]
         result.update(node=only["node"], actions=only["actions"], requests=only["requests"])
