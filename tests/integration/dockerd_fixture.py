@@ -51,6 +51,18 @@ def need(condition, why):
     pytest.skip(why)
 
 
+def wait_for_dockerd(daemon, seconds):
+    """Wait until a test daemon (``proc``, ``sock``, ``cli()``, ``tail()``) answers; raise with its log."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if daemon.proc.poll() is not None:
+            raise RuntimeError("dockerd exited: %s" % daemon.tail())
+        if os.path.exists(daemon.sock) and daemon.cli("version", timeout=10).returncode == 0:
+            return
+        time.sleep(0.3)
+    raise RuntimeError("dockerd did not answer within %ds: %s" % (seconds, daemon.tail()))
+
+
 # -- certificates ------------------------------------------------------------
 def _key():
     return ec.generate_private_key(ec.SECP256R1())
@@ -229,15 +241,7 @@ class Dockerd(object):
                "--bridge", self.bridge, "--iptables=false", "--ip-masq=false", "--ip-forward=false"]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 40
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("dockerd exited: %s" % self.tail())
-            if os.path.exists(self.sock) and self.cli("version", timeout=10).returncode == 0:
-                break
-            time.sleep(0.3)
-        else:
-            raise RuntimeError("dockerd did not answer within 40s: %s" % self.tail())
+        wait_for_dockerd(self, 40)
         tar = _busybox_tar()
         if tar is not None:
             res = self.cli("import", "-", self.IMAGE, input=tar)

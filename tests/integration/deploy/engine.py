@@ -26,7 +26,8 @@ import signal
 import subprocess
 import tarfile
 import tempfile
-import time
+
+from tests.integration.dockerd_fixture import wait_for_dockerd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
@@ -229,15 +230,7 @@ class Engine(object):
                "--ip-masq=false", "--ip-forward=false"]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("dockerd exited: %s" % self.tail())
-            if os.path.exists(self.sock) and self.cli("version", timeout=10).returncode == 0:
-                break
-            time.sleep(0.3)
-        else:
-            raise RuntimeError("dockerd did not answer within 60s: %s" % self.tail())
+        wait_for_dockerd(self, 60)
         self.clean()
         self.ensure_images()
         return self
