@@ -48,7 +48,7 @@ $(VENV)/.stamp: $(REQUIREMENTS)
 
 # ---------------------------------------------------------------------------- collection
 # build/collections/ansible_collections/gpufleet/ops -> repository root (a symlink, as
-# tests/helpers/ansible_run.py expects).
+# tests/support/ansible_run.py expects).
 collection:
 	@mkdir -p $(dir $(COLLECTION_LINK))
 	@if [ -e $(COLLECTION_LINK) ] && [ ! -L $(COLLECTION_LINK) ]; then \

@@ -6,7 +6,7 @@
 """Benchmark: the 30-second check over 1,000 Docker endpoints in ONE compute_node_info call.
 
 Endpoints (all on 127.0.0.1):
-  * a few real ones: the test dockerd from tests/integration/dockerd_fixture.py
+  * a few real ones: the test dockerd from tests/support/dockerd.py
     (TLS, client certificate required), when dockerd can run here;
   * 10% black holes: listeners that accept and never answer (each costs the full timeout);
   * the rest: a Docker-like TLS API (client certificate required) on many ports,
@@ -32,13 +32,12 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
-from tests.helpers.ansible_run import ensure_collection_link, run_playbook  # noqa: E402
+from tests.support.ansible_run import ensure_collection_link, run_playbook  # noqa: E402
 
 sys.path.insert(0, ensure_collection_link())
 
-from dockerd_fixture import BlackHole, Dockerd, FakeFleet, TLSMaterial  # noqa: E402
+from tests.support.dockerd import BlackHole, Dockerd, FakeFleet, TLSMaterial  # noqa: E402
 from ansible_collections.gpufleet.ops.plugins.module_utils.compute.registry import open_registry  # noqa: E402
 from ansible_collections.gpufleet.ops.plugins.module_utils.compute.secrets import SecretBox  # noqa: E402
 

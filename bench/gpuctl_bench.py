@@ -28,13 +28,13 @@ import yaml
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
 
-from tests.helpers.ansible_run import ensure_collection_link, run_playbook  # noqa: E402
+from tests.support.ansible_run import ensure_collection_link, run_playbook  # noqa: E402
 
 sys.path.insert(0, ensure_collection_link())
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render as R  # noqa: E402
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import spec as SP  # noqa: E402
-from tests import fake_k8s  # noqa: E402
+from tests.support import fake_k8s  # noqa: E402
 
 KINDS = ("training", "inference", "notebook")
 

@@ -3,7 +3,7 @@
 compare with what a user would write from the seed docs: an ansible.builtin.uri
 loop with one POST /admin/v1/nodes per node.
 
-Runs against the Admin API simulator on 127.0.0.1 (tests/simulator/gonka_sim.py),
+Runs against the Admin API simulator on 127.0.0.1 (tests/support/gonka_sim.py),
 through real ansible-playbook. Prints requests sent, wall time and the ratios.
 
     python bench/mlnode_bench.py [--nodes 500] [--release current|old]
@@ -17,8 +17,8 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
 
-from tests.helpers.ansible_run import run_playbook  # noqa: E402
-from tests.simulator import gonka_sim  # noqa: E402
+from tests.support.ansible_run import run_playbook  # noqa: E402
+from tests.support import gonka_sim  # noqa: E402
 
 MODULE_PLAYBOOK = """
 - name: Register ML nodes with gpufleet.ops.mlnode (one task)

@@ -10,7 +10,7 @@ PORT="${GONKA_DEMO_PORT:-$("$VENV/bin/python" -c 'import socket; s=socket.socket
 LOG="$ROOT/build/demo-simulator.log"
 mkdir -p "$ROOT/build"
 
-"$VENV/bin/python" tests/simulator/gonka_sim.py --release "$RELEASE" --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
+"$VENV/bin/python" tests/support/gonka_sim.py --release "$RELEASE" --host 127.0.0.1 --port "$PORT" >"$LOG" 2>&1 &
 SIM_PID=$!
 trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do

@@ -10,7 +10,7 @@ REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
-from tests.helpers.ansible_run import ensure_collection_link  # noqa: E402
+from tests.support.ansible_run import ensure_collection_link  # noqa: E402
 
 _collections = ensure_collection_link()
 if _collections not in sys.path:

@@ -11,9 +11,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "helpers"))
 
-from ansible_run import run_playbook  # noqa: E402
+from tests.support.ansible_run import run_playbook
 
 PB = os.path.join(HERE, "playbooks", "compute", "node.yml")
 RUNS = 20

@@ -24,11 +24,9 @@ import time
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "helpers"))
 
-from ansible_run import REPO_ROOT, run_playbook  # noqa: E402
-from dockerd_fixture import DOCKER_CLI, free_port, need  # noqa: E402
+from tests.support.ansible_run import REPO_ROOT, run_playbook
+from tests.support.dockerd import DOCKER_CLI, free_port, need
 
 PLAYBOOK = os.path.join(REPO_ROOT, "playbooks", "docker_tls.yml")
 

@@ -11,11 +11,9 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "helpers"))
 
-from ansible_run import REPO_ROOT, run_playbook  # noqa: E402
-from dockerd_fixture import free_port, test_daemon  # noqa: E402
+from tests.support.ansible_run import REPO_ROOT, run_playbook
+from tests.support.dockerd import free_port, test_daemon
 
 PB = os.path.join(HERE, "playbooks", "compute")
 KEY = "monitor-key"

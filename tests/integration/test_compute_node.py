@@ -15,11 +15,9 @@ import time
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "helpers"))
 
-from ansible_run import run_playbook  # noqa: E402
-from dockerd_fixture import BlackHole, free_port, test_daemon  # noqa: E402
+from tests.support.ansible_run import run_playbook
+from tests.support.dockerd import BlackHole, free_port, test_daemon
 
 PB = os.path.join(HERE, "playbooks", "compute")
 KEY = "integration-registry-key"
@@ -191,7 +189,7 @@ def test_info_probe_detects_status_change_and_check_mode(daemon, registry):
 
 def test_delete_refused_while_containers_run(daemon, registry):
     if not daemon.container:
-        from dockerd_fixture import need
+        from tests.support.dockerd import need
         need(False, "no test container (busybox-static missing: apt-get install -y busybox-static)")
     assert node_run([good_node(daemon, registry, "busy")]).rc == 0
     refused = node_run([dict(name="busy", registry=registry, registry_key=KEY, state="absent")],

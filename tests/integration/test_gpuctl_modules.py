@@ -10,8 +10,8 @@ import os
 
 import pytest
 
-from tests import fake_k8s
-from tests.helpers.ansible_run import run_playbook
+from tests.support import fake_k8s
+from tests.support.ansible_run import run_playbook
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOKS = os.path.join(HERE, "playbooks", "gpuctl")

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from tests import fake_k8s
-from tests.helpers.ansible_run import ensure_collection_link, run_playbook
-from tests.simulator import gonka_sim
+from tests.support import fake_k8s
+from tests.support.ansible_run import ensure_collection_link, run_playbook
+from tests.support import gonka_sim
 
 HERE = os.path.dirname(__file__)
 SECRET = "hunter2-do-not-leak"

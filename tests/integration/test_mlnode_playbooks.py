@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from tests.helpers.ansible_run import run_playbook
-from tests.simulator import gonka_sim
+from tests.support.ansible_run import run_playbook
+from tests.support import gonka_sim
 
 PLAYBOOK = os.path.join(os.path.dirname(__file__), "playbooks", "mlnode_task.yml")
 QWEN32 = "Qwen/Qwen3-32B-FP8"

@@ -1,32 +1,18 @@
-"""Tests for tests/simulator/gonka_sim.py, the Gonka Admin API simulator."""
+"""Tests for tests/support/gonka_sim.py, the Gonka Admin API simulator."""
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-SIM_PATH = Path(__file__).resolve().parents[1] / "simulator" / "gonka_sim.py"
+from tests.support import gonka_sim
 
-
-def _load():
-    if "gonka_sim" in sys.modules:
-        return sys.modules["gonka_sim"]
-    spec = importlib.util.spec_from_file_location("gonka_sim", SIM_PATH)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["gonka_sim"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-gonka_sim = _load()
 
 QWEN = "Qwen/Qwen3-32B-FP8"
 KIMI = "moonshotai/Kimi-K2.6"
@@ -426,7 +412,7 @@ def test_python_api_context_manager():
 
 def test_script_mode(tmp_path):
     pidfile = tmp_path / "sim.pid"
-    proc = subprocess.Popen([sys.executable, str(SIM_PATH), "--release", "old",
+    proc = subprocess.Popen([sys.executable, gonka_sim.__file__, "--release", "old",
                              "--port", "0", "--pidfile", str(pidfile)],
                             stdout=subprocess.PIPE, text=True)
     try:

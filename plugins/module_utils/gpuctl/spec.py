@@ -14,6 +14,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.quantity import parse_quantity
 
 try:
     import yaml
@@ -29,12 +30,9 @@ DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS1123_SUB = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
-QUANTITY = re.compile(r"^([0-9]+(\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
 DURATION = re.compile(r"^([0-9]+)(ms|s|m|h)?$")
 TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}")
 MAX_NAME = 52
-BINARY = {"Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60}
-DECIMAL = {"m": 1e-3, "": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
 
 
 def _p(path, key):
@@ -144,18 +142,6 @@ def t_enum(choices):
             return None
         return value
     return check
-
-
-def parse_quantity(text):
-    """Kubernetes quantity string -> float (base units). Raises ValueError."""
-    match = QUANTITY.match(text)
-    if not match:
-        raise ValueError(text)
-    number = float(match.group(1))
-    suffix = match.group(3) or ""
-    if suffix in BINARY:
-        return number * BINARY[suffix]
-    return number * DECIMAL[suffix]
 
 
 def t_cpu():

@@ -9,7 +9,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render as R
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.spec import parse_quantity
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.quantity import parse_quantity
 
 ACTIVE_PHASES = ("Pending", "Running")
 

@@ -2,7 +2,7 @@
 import pytest
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_api import AdminClient, GonkaApiError, server_message
-from tests.simulator import gonka_sim
+from tests.support import gonka_sim
 
 
 @pytest.fixture

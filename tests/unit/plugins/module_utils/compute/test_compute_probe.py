@@ -11,7 +11,7 @@ import time
 import pytest
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.compute import probe as P
-from tests.integration.dockerd_fixture import BlackHole, FakeFleet, TLSMaterial, free_port
+from tests.support.dockerd import BlackHole, FakeFleet, TLSMaterial, free_port
 
 
 @pytest.fixture(scope="module")

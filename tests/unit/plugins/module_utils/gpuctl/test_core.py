@@ -22,7 +22,7 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import P
 from ansible_collections.gpufleet.ops.plugins.filter.gpuctl_manifests import gpuctl_manifests
 from ansible.errors import AnsibleFilterError
 
-from tests import fake_k8s
+from tests.support import fake_k8s
 
 FIXTURES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "gpuctl"))
 

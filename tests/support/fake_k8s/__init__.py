@@ -6,7 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from tests.fake_k8s.server import FakeServer, FakeCluster, HttpError  # noqa: F401
+from tests.support.fake_k8s.server import FakeServer, FakeCluster, HttpError  # noqa: F401
 
 
 def start(token=None, version="v1.33.0"):

@@ -27,7 +27,7 @@ import subprocess
 import tarfile
 import tempfile
 
-from tests.integration.dockerd_fixture import wait_for_dockerd
+from tests.support.dockerd import wait_for_dockerd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
@@ -83,7 +83,7 @@ def _inputs():
 
 def _hash():
     h = hashlib.sha256()
-    for path in [os.path.join(HERE, "standin.py"), os.path.join(REPO, "tests", "simulator", "gonka_sim.py"),
+    for path in [os.path.join(HERE, "standin.py"), os.path.join(REPO, "tests", "support", "gonka_sim.py"),
                  os.path.realpath("/usr/bin/python3"), "/usr/sbin/nginx", os.path.realpath(__file__)]:
         with open(path, "rb") as handle:
             h.update(handle.read())
@@ -148,7 +148,7 @@ def rootfs_tar():
         add_text(tar, "etc/nginx/nginx.conf", "events {}\nhttp { server { listen 80; "
                  "location / { return 200 'standin nginx'; } } }\n")
         tar.add(os.path.join(HERE, "standin.py"), arcname="opt/standin/standin.py")
-        tar.add(os.path.join(REPO, "tests", "simulator", "gonka_sim.py"), arcname="opt/standin/gonka_sim.py")
+        tar.add(os.path.join(REPO, "tests", "support", "gonka_sim.py"), arcname="opt/standin/gonka_sim.py")
     return buf.getvalue()
 
 

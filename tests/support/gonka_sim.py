@@ -19,7 +19,7 @@ Python API::
 
 Script::
 
-    python tests/simulator/gonka_sim.py --release current --port 9200 \
+    python tests/support/gonka_sim.py --release current --port 9200 \
         [--host 127.0.0.1] [--pidfile F]
 
 Control API (JSON in and out), never logged and never faulted:
