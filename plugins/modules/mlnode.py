@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -49,9 +50,12 @@ options:
   host:
     description:
       - The ML node's static IP, DNS name, or Docker container name on the network node's network.
-      - A URL is accepted. C(http://10.0.0.21) is sent as C(10.0.0.21), since the Admin API adds the
-        scheme itself. C(https://<pod>-8080.proxy.runpod.net) (RunPod's proxy) is sent as given;
-        the Aug 2025 release cannot reach https hosts. The result says exactly what was sent.
+      - C(http://10.0.0.21) is accepted and sent as C(10.0.0.21), since the Admin API adds the
+        scheme itself. The result says exactly what was sent.
+      - C(https://) hosts are refused. Every Admin API release builds
+        C(http://<host>:<port>/<version><segment>) itself, so C(https://<pod>-8080.proxy.runpod.net)
+        (RunPod's proxy) can never be reached. For RunPod, run an nginx proxy on a host the network
+        node reaches that strips C(/v3.0.8/) and passes to the pod's https URLs, and register that host.
       - A host with a port or a path is refused; use O(inference_port), O(poc_port),
         O(inference_segment) and O(poc_segment).
       - Required with O(state=present). With O(state=enabled) or O(state=disabled) it may be
@@ -186,10 +190,10 @@ EXAMPLES = r'''
     models:
       - Qwen/Qwen3-235B-A22B-Instruct-2507-FP8
 
-- name: Register a RunPod ML node behind the RunPod proxy
+- name: Register a RunPod ML node through an nginx proxy (10.0.0.30) that forwards to the pod
   gpufleet.ops.mlnode:
     id: runpod-node1
-    host: https://e6rbg7z3qyr7a4-8080.proxy.runpod.net
+    host: 10.0.0.30
     inference_port: 5000
     poc_port: 8080
     max_concurrent: 300
@@ -278,19 +282,13 @@ approved_models:
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.gpufleet.ops.plugins.module_utils import gonka_governance as governance
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_api import GonkaApiError
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_common import GONKA_COMMON_ARGS, admin_client
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_nodes import NodeSpecError, parse_nodes
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_presets import PresetError, merged_presets
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_reconcile import Reconciler, plan
-
-NODE_OPTIONS = ("id", "host", "inference_port", "poc_port", "max_concurrent", "models", "hardware",
-                "gpu_layout", "inference_segment", "poc_segment", "state")
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import run_module
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.connection import connection_spec
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.service import MlnodeService
 
 
 def argument_spec():
-    spec = dict(GONKA_COMMON_ARGS)
+    spec = connection_spec()
     spec.update(
         id=dict(type="str"),
         host=dict(type="str"),
@@ -314,19 +312,6 @@ def argument_spec():
     return spec
 
 
-def wanted_nodes(params):
-    """The list form of the input; defaults of the single-node options apply to list entries."""
-    if params["nodes"] is not None:
-        entries = []
-        for raw in params["nodes"]:
-            entry = dict((k, v) for k, v in raw.items() if v is not None)
-            for key in ("inference_port", "poc_port", "max_concurrent", "state"):
-                entry.setdefault(key, params[key])
-            entries.append(entry)
-        return entries
-    return [dict((k, params[k]) for k in NODE_OPTIONS if params[k] is not None)]
-
-
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
@@ -334,69 +319,7 @@ def main():
         required_one_of=[("id", "nodes")],
         supports_check_mode=True,
     )
-    params = module.params
-    single = params["nodes"] is None
-    if params["exclusive"] and params["nodes"] is None:
-        module.fail_json(msg="exclusive=true needs the full list in nodes")
-    if params["parallel"] < 1:
-        module.fail_json(msg="parallel must be at least 1, got %d" % params["parallel"])
-
-    try:
-        presets = merged_presets(params["vllm_presets"])
-        desired = parse_nodes(wanted_nodes(params), presets=presets, indexed=not single)
-    except (NodeSpecError, PresetError) as exc:
-        module.fail_json(msg=str(exc))
-    if params["exclusive"] and not any(d.wants_registered for d in desired):
-        module.fail_json(msg="exclusive=true with no node left registered would delete every ML node on %s; "
-                             "refusing. Delete nodes by listing them with state=absent instead." % params["admin_url"])
-
-    client = admin_client(module)
-    result = dict(changed=False)
-    registering = [d for d in desired if d.body is not None]
-    if registering and params["model_check"] != "off":
-        approved = governance.resolve(client, params["approved_models"], params["governance_url"])
-        if approved.warning:
-            module.warn(approved.warning)
-        errors, warnings = governance.check(registering, approved, params["model_check"])
-        for text in warnings:
-            module.warn(text)
-        result["approved_models"] = approved.as_dict()
-        if errors:
-            module.fail_json(msg="nothing was sent: " + "; ".join(errors), api_requests=client.request_count, **result)
-
-    try:
-        current = client.list_nodes()
-    except GonkaApiError as exc:
-        module.fail_json(msg="could not read the ML node list: %s" % exc, api_requests=client.request_count)
-
-    plans = plan(desired, current, exclusive=params["exclusive"])
-    if not module.check_mode:
-        Reconciler(client, parallel=params["parallel"]).apply(plans)
-
-    node_results = [p.as_result() for p in plans]
-    result["changed"] = any(r["changed"] for r in node_results)
-    result["api_requests"] = client.request_count
-    if module._diff:
-        touched = [p for p in plans if p.actions]
-        result["diff"] = dict(
-            before=dict((p.id, p.view_before()) for p in touched),
-            after=dict((p.id, p.view_after()) for p in touched),
-        )
-    for p in plans:
-        for text in p.warnings:
-            module.warn("node %s: %s" % (p.id, text))
-    if single:
-        only = node_results[0]
-        result.update(node=only["node"], actions=only["actions"], requests=only["requests"])
-        if only.get("notes"):
-            result["notes"] = only["notes"]
-    else:
-        result["nodes"] = node_results
-    failed = [r for r in node_results if r["failed"]]
-    if failed:
-        module.fail_json(msg="%d of %d ML node(s) failed: %s" % (len(failed), len(node_results),
-                                                                 " | ".join(r["msg"] for r in failed)), **result)
-    module.exit_json(**result)
+    run_module(module, MlnodeService(module).run)
 
 
 if __name__ == "__main__":

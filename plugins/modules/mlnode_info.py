@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -94,14 +95,13 @@ api_requests:
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_api import GonkaApiError
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_common import GONKA_COMMON_ARGS, admin_client
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_nodes import flatten
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_participants import find_participant, participants_url
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import run_module
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.connection import connection_spec
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.service import MlnodeInfoService
 
 
 def main():
-    spec = dict(GONKA_COMMON_ARGS)
+    spec = connection_spec()
     spec.update(
         id=dict(type="str"),
         participants_url=dict(type="str", fallback=(env_fallback, ["GONKA_GOVERNANCE_URL"])),
@@ -109,25 +109,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            required_by={"participant": ("participants_url",)})
-    client = admin_client(module)
-    try:
-        items = client.list_nodes()
-    except GonkaApiError as exc:
-        module.fail_json(msg="could not read the ML node list: %s" % exc, api_requests=client.request_count)
-    nodes = [flatten(item) for item in items]
-    if module.params["id"] is not None:
-        nodes = [n for n in nodes if n.get("id") == module.params["id"]]
-    result = dict(changed=False, nodes=nodes)
-    if module.params["participant"]:
-        url = participants_url(module.params["participants_url"])
-        try:
-            payload = client.get_json(url)
-        except GonkaApiError as exc:
-            module.fail_json(msg="could not read the current epoch's participants: %s" % exc,
-                             api_requests=client.request_count, **result)
-        result["participant"] = find_participant(payload, module.params["participant"])
-    result["api_requests"] = client.request_count
-    module.exit_json(**result)
+    run_module(module, MlnodeInfoService(module).run)
 
 
 if __name__ == "__main__":

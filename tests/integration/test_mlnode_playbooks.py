@@ -178,14 +178,20 @@ def test_exclusive_deletes_unlisted_nodes_and_refuses_to_wipe(sim):
 # -- host forms and presets -----------------------------------------------------
 
 def test_host_forms_are_reported_as_sent(sim):
-    res = run(sim, nodes=[
-        node("n1", host="http://10.0.0.21"),
-        node("n2", host="https://e6rbg7z3qyr7a4-8080.proxy.runpod.net", inference_port=5000),
-    ])
+    res = run(sim, nodes=[node("n1", host="http://10.0.0.21")])
     sent = dict((n["id"], n["requests"][0]["body"]["host"]) for n in res["nodes"])
-    assert sent == {"n1": "10.0.0.21", "n2": "https://e6rbg7z3qyr7a4-8080.proxy.runpod.net"}
-    assert any("https://e6rbg7z3qyr7a4-8080.proxy.runpod.net" in w for w in res["warnings"])
+    assert sent == {"n1": "10.0.0.21"}
     assert registered(sim)["n1"]["node"]["host"] == "10.0.0.21"
+
+
+def test_https_host_is_refused_before_any_request(sim):
+    """Every release builds http://<host>:<port>/...: an https host can never be reached (issue 10)."""
+    res = run(sim, nodes=[node("n1"), node("n2", host="https://e6rbg7z3qyr7a4-8080.proxy.runpod.net",
+                                           inference_port=5000)])
+    assert res["failed"] is True
+    assert "nodes[1] (id: n2): host 'https://e6rbg7z3qyr7a4-8080.proxy.runpod.net' is refused" in res["msg"]
+    assert "proxy_pass" in res["msg"]
+    assert sim.requests == []
 
 
 def test_presets_fill_args_and_explicit_args_win(sim):

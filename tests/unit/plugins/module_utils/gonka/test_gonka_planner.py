@@ -1,6 +1,6 @@
 """The plan is a pure function: check mode and real runs share it."""
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_nodes import parse_nodes
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_reconcile import plan
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.validation import parse_nodes
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.planner import plan
 
 Q = "Qwen/Qwen3-32B-FP8"
 

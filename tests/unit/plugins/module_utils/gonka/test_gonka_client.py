@@ -1,7 +1,7 @@
 """AdminClient against the simulator: retries, error text, both list shapes."""
 import pytest
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_api import AdminClient, GonkaApiError, server_message
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.client import AdminClient, GonkaApiError, server_message
 from tests.support import gonka_sim
 
 

@@ -1,9 +1,10 @@
 import pytest
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_nodes import (
-    NodeSpecError, config_diff, flatten, normalize_host, parse_node, parse_nodes,
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.records import config_diff, flatten
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.validation import (
+    NodeSpecError, normalize_host, parse_node, parse_nodes,
 )
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_presets import merged_presets
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.presets import merged_presets
 
 Q = "Qwen/Qwen3-32B-FP8"
 
@@ -21,7 +22,6 @@ def test_seed_example_body_is_sent_unchanged():
     ("mlnode-308", "mlnode-308", False),
     ("http://10.0.0.21", "10.0.0.21", True),
     ("http://10.0.0.21/", "10.0.0.21", True),
-    ("https://e6rbg7z3qyr7a4-8080.proxy.runpod.net", "https://e6rbg7z3qyr7a4-8080.proxy.runpod.net", True),
     ("fd00::21", "fd00::21", False),
 ])
 def test_host_forms(host, sent, noted):
@@ -29,7 +29,17 @@ def test_host_forms(host, sent, noted):
     assert got == sent and bool(note) == noted
 
 
+def test_https_host_is_refused_with_the_runpod_proxy_pattern():
+    """Issue 10: every release builds http://<host>:<port>/..., so https:// can never be reached."""
+    with pytest.raises(NodeSpecError) as err:
+        normalize_host("https://e6rbg7z3qyr7a4-8080.proxy.runpod.net", "nodes[1] (id: n2): ")
+    text = str(err.value)
+    assert text.startswith("nodes[1] (id: n2): host 'https://e6rbg7z3qyr7a4-8080.proxy.runpod.net' is refused")
+    assert "proxy_pass" in text and "RunPod" in text
+
+
 @pytest.mark.parametrize("host, message", [
+    ("http://[::1", "not a valid URL"),
     ("10.0.0.21:5050", "carries a port"),
     ("http://10.0.0.21:5050", "carries a port"),
     ("http://10.0.0.21/v3.0.8", "carries a path"),

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Which models the chain accepts, and how sure we are about it.
 
 Sources, in order: the user's own list (``approved_models``), the live
@@ -12,8 +13,8 @@ since that list ages and the server decides.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_api import GonkaApiError
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_presets import BUNDLED_MODELS, BUNDLED_MODELS_AS_OF
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.client import GonkaApiError
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.presets import BUNDLED_MODELS, BUNDLED_MODELS_AS_OF
 
 GOVERNANCE_PATH = "/v1/governance/models"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka_presets import (
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.presets import (
     BUNDLED_MODELS, BUNDLED_PRESETS, PresetError, layout_from_hardware, merged_presets, normalize_layout, preset_args,
 )
 
