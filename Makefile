@@ -1,11 +1,14 @@
 # Build and quality gates for the gpufleet.ops collection (repository root = collection root).
 #
-#   make test         venv, collection, sanity, lint, unit, integration, molecule (stops at
-#                     the first failure, then prints a per-stage timing summary)
+#   make test         venv, collection, sanity, lint, docs, unit, integration, molecule, importer,
+#                     home-check (stops at the first failure, then prints a per-stage timing summary)
 #   make venv         .venv from requirements-dev.txt (+ Debian packages when root)
 #   make sanity       ansible-test sanity on a copy in build/sanity (hack/sanity.sh)
 #   make lint         ansible-lint --profile production (.ansible-lint)
-#   make unit | integration | molecule | demo | bench | clean | distclean
+#   make docs         antsibull-docs lint-collection-docs (plugin and role documentation)
+#   make unit         tests/unit with pytest, then with ansible-test units (hack/units.sh)
+#   make importer     build the tarball, check it with galaxy-importer (local, offline)
+#   make integration | molecule | demo | bench | clean | distclean
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -18,18 +21,36 @@ VPY := $(VENV_ABS)/bin/python
 REQUIREMENTS := requirements-dev.txt requirements.txt
 COLLECTIONS_DIR := $(CURDIR)/build/collections
 COLLECTION_LINK := $(COLLECTIONS_DIR)/ansible_collections/gpufleet/ops
-STAGES := venv collection sanity lint unit integration molecule
+BUILD := $(CURDIR)/build
+STAGES := venv collection sanity lint docs unit integration molecule importer home-check
 
 # Tools from .venv first; the collection resolvable as gpufleet.ops; no colour codes in logs.
 export PATH := $(VENV_ABS)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export ANSIBLE_NOCOLOR := 1
+export ANSIBLE_FORCE_COLOR := 0
+export NO_COLOR := 1
+export PY_COLORS := 0
+# Nothing outside the checkout and the system temp directory: Ansible's home (galaxy cache,
+# local temp, molecule's cache), the "remote" temp and async job files of local connections,
+# ansible-lint's cache and pip's cache all go under build/ (`make home-check` proves it).
+export ANSIBLE_HOME := $(BUILD)/ansible-home
+export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-home/tmp
+export ANSIBLE_REMOTE_TEMP := $(BUILD)/ansible-home/remote-tmp
+export ANSIBLE_ASYNC_DIR := $(BUILD)/ansible-home/async
+export XDG_CACHE_HOME := $(BUILD)/cache
+export PIP_CACHE_DIR := $(BUILD)/cache/pip
+# Where `make home-check` looks for files a run wrote (ansible-test's own home is build/ too).
+HOME_PATHS := $(HOME)/.ansible $(HOME)/.ansible_async $(HOME)/.cache/ansible-lint $(HOME)/.cache/molecule \
+  $(HOME)/.cache/ansible-compat $(HOME)/.cache/gpufleet-inventory
+HOME_STAMP := $(BUILD)/test-start.stamp
 
-.PHONY: help venv system-deps collection sanity lint unit integration molecule test demo bench clean distclean
+.PHONY: help venv system-deps collection sanity lint docs unit units integration molecule importer home-check \
+  test demo bench clean distclean
 
 help:
-	@sed -n '1,10p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '1,13p' $(firstword $(MAKEFILE_LIST))
 
 # ---------------------------------------------------------------------------- venv
 venv: system-deps $(VENV)/.stamp
@@ -62,7 +83,11 @@ sanity: venv
 	@VENV=$(VENV_ABS) bash hack/sanity.sh
 
 lint: venv collection
-	$(VENV_ABS)/bin/ansible-lint --offline --profile production
+	$(VENV_ABS)/bin/ansible-lint --offline --profile production --nocolor
+
+# Plugin and role documentation as docs.ansible.com renders it (argument_specs of roles too).
+docs: venv collection
+	$(VENV_ABS)/bin/antsibull-docs lint-collection-docs --plugin-docs .
 
 # pytest exits 5 when it collected no tests: that is a failure here, and says so.
 define pytest
@@ -71,25 +96,59 @@ define pytest
 	exit $$rc
 endef
 
+# The same tests twice: pytest from .venv (quick, what developers run), then ansible-test units
+# (its own pytest configuration and virtualenv, as collection CI runs them).
 unit: venv collection
 	$(call pytest,tests/unit)
+	@$(MAKE) --no-print-directory units
+
+units: venv
+	@VENV=$(VENV_ABS) bash hack/units.sh
 
 integration: venv collection
 	$(call pytest,tests/integration)
 
+# prerun: false (.config/molecule/config.yml): molecule would otherwise install this collection
+# into Ansible's home, where the copy shadows the checkout in later runs.
 molecule: venv collection
 	@found=0; \
 	for scenario in roles/*/molecule/*/molecule.yml; do \
 	  [ -e "$$scenario" ] || continue; found=1; \
 	  dir=$${scenario%/molecule.yml}; name=$${dir##*/}; role=$${dir%/molecule/*}; \
 	  echo "==> molecule: $$role scenario $$name"; \
-	  (cd "$$role" && $(VENV_ABS)/bin/molecule test -s "$$name"); \
+	  (cd "$$role" && $(VENV_ABS)/bin/molecule --base-config $(CURDIR)/.config/molecule/config.yml test -s "$$name"); \
 	done; \
 	if [ $$found -eq 0 ]; then echo "no molecule scenarios"; fi
 
 
+# ---------------------------------------------------------------------------- packaging
+# The tarball users install, checked the way Galaxy imports it, locally: no ansible-test
+# container, ansible-lint offline (hack/galaxy-importer.cfg). It writes importer_result.json into
+# its working directory: build/importer.
+importer: venv
+	@rm -rf $(BUILD)/importer && mkdir -p $(BUILD)/importer/tmp
+	$(VENV_ABS)/bin/ansible-galaxy collection build --force --output-path $(BUILD)/importer .
+	@tarball=$$(ls $(BUILD)/importer/gpufleet-ops-*.tar.gz); \
+	if tar -tzf "$$tarball" | grep -E '(^|/)(\.pytest_cache|\.hypothesis|__pycache__|tests/output)(/|$$)'; then \
+	  echo "importer: caches in $$tarball (see galaxy.yml build_ignore)" >&2; exit 1; fi; \
+	GALAXY_IMPORTER_CONFIG=$(CURDIR)/hack/galaxy-importer.cfg \
+	GALAXY_IMPORTER_TMP_ROOT_DIR=$(BUILD)/importer/tmp GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP=$(BUILD)/importer/tmp \
+	  bash -c 'cd "$$1" && exec "$$2" -m galaxy_importer.main "$$3"' _ $(BUILD)/importer $(VPY) "$$tarball" \
+	  >$(BUILD)/importer/importer.log 2>&1 || rc=$$?; \
+	grep -v '^Loading ' $(BUILD)/importer/importer.log; \
+	if [ $${rc:-0} -ne 0 ] || grep -q '^ERROR' $(BUILD)/importer/importer.log; then \
+	  echo "importer: galaxy-importer rejected $$tarball" >&2; exit 1; fi
+
+# Fails when a run wrote into the user's home (files newer than the stamp `make test` sets).
+home-check:
+	@if [ ! -e $(HOME_STAMP) ]; then echo "home-check: no $(HOME_STAMP); run 'make test'" >&2; exit 1; fi; \
+	found=$$(find $(HOME_PATHS) -newer $(HOME_STAMP) 2>/dev/null | head -20); \
+	if [ -n "$$found" ]; then echo "home-check: the run wrote outside the checkout:" >&2; echo "$$found" >&2; exit 1; fi; \
+	echo "home-check: nothing written to $(HOME_PATHS)"
+
 # ---------------------------------------------------------------------------- test
 test:
+	@mkdir -p $(BUILD) && touch $(HOME_STAMP)
 	@declare -a lines=(); failed=""; total_start=$$(date +%s); \
 	for stage in $(STAGES); do \
 	  echo "==================== $$stage"; start=$$(date +%s); \
@@ -110,7 +169,7 @@ bench: venv collection
 
 # ---------------------------------------------------------------------------- clean
 clean:
-	rm -rf build tests/output .pytest_cache .cache .hypothesis *.tar.gz
+	rm -rf build tests/output .pytest_cache .cache .hypothesis .ansible *.tar.gz
 	find . -path ./.venv -prune -o -path ./build -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

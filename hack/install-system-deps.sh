@@ -3,8 +3,17 @@
 # tests, tools used by the sanity run). Only acts as root; installs only what is missing.
 set -euo pipefail
 
-# python3: the deploy tests' stand-in images copy Debian's /usr/bin/python3 and its libraries.
-PACKAGES=(docker.io nginx postgresql debootstrap busybox-static rsync git sqlite3 shellcheck iproute2 python3 make)
+# Each package and what uses it (checked; nothing else is installed):
+#   docker.io       dockerd for the compute, docker_tls and deploy integration tests (private daemons)
+#   nginx           deploy tests: `nginx -t` on rendered configs, and the stand-in images' nginx
+#   busybox-static  the stand-in images' shell and tools (tests/support/deploy, tests/support/dockerd)
+#   iproute2        `ip` for the private daemons' bridges and address pools
+#   python3         the stand-in images copy Debian's /usr/bin/python3 and its libraries
+#   postgresql      kept for the PostgreSQL registry backend's tests (issue 12); nothing starts it yet
+#   the shellcheck package: the shellcheck test of ansible-test sanity
+#   rsync, git      hack/sanity.sh copies the git-listed files (tar is the fallback for rsync)
+#   make            the entry point itself (`make test`)
+PACKAGES=(docker.io nginx busybox-static iproute2 python3 postgresql shellcheck rsync git make)
 
 if [[ "$(id -u)" != 0 ]]; then
   echo "install-system-deps: not root; skipping (needs: ${PACKAGES[*]})" >&2

@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
-# Run `ansible-test sanity` on a copy of this collection, offline-safe.
-#
-# ansible-test wants the collection at .../ansible_collections/<ns>/<name>, so the files
-# git knows about (tracked + untracked-not-ignored) are copied to
-#   build/sanity/ansible_collections/gpufleet/ops
-# and the tests run there.  Sanity-test virtualenvs are cached by ansible-test in
-# ~/.ansible/test/venv, so only the first run on a machine installs pylint & co.
+# Run `ansible-test sanity` on a copy of this collection in build/sanity, offline-safe
+# (copy, HOME and get-pip handling: hack/ansible-test-env.sh). The sanity virtualenvs are cached
+# in build/ansible-test-home, so only the first run in a checkout installs pylint & co.
 #
 # Environment:
 #   VENV            virtualenv providing ansible-test (default: <repo>/.venv)
@@ -15,59 +11,23 @@
 #   SANITY_JOBS     1 = run all tests in one ansible-test process (default: nproc; >=2 runs
 #                   pylint in a second copy, in parallel with the other tests)
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SRC="${SANITY_SRC:-$ROOT}"
-VENV="${VENV:-$ROOT/.venv}"
-PYVER="${SANITY_PYTHON:-3.11}"
+# shellcheck source=hack/ansible-test-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ansible-test-env.sh"
 DEST="$ROOT/build/sanity/ansible_collections/gpufleet/ops"
 
-if [[ ! -x "$VENV/bin/ansible-test" ]]; then
-  echo "sanity: $VENV/bin/ansible-test missing; run 'make venv' first" >&2
-  exit 2
-fi
-export PATH="$VENV/bin:$PATH"
-unset ANSIBLE_COLLECTIONS_PATHS
-
-# ansible-test keeps its sanity virtualenvs in ~/.ansible/test/venv, shared by every checkout
-# on this machine; two runs creating the same virtualenv at once break each other.
-lock="$HOME/.ansible/test/gpufleet-sanity.lock"
-mkdir -p "$(dirname "$lock")"
+# Two runs creating the same sanity virtualenv at once break each other.
+lock="$ANSIBLE_TEST_HOME/sanity.lock"
 exec 9>"$lock"
 if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
-  echo "sanity: waiting for another sanity run on this machine ($lock)"
+  echo "sanity: waiting for another sanity run in this checkout ($lock)"
   flock 9
 fi
-
-# ansible-test downloads get-pip.py for every new sanity venv; use the offline stand-in.
-"$VENV/bin/python" "$ROOT/hack/get-pip-standin.py" --install
-
-existing_files() {  # NUL-separated list of files git knows about that exist on disk
-  git -C "$SRC" ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do
-    if [[ -e "$SRC/$f" || -L "$SRC/$f" ]]; then printf '%s\0' "$f"; fi
-  done
-}
-
-prepare_copy() {  # prepare_copy DIR: fresh copy of the collection, committed to a throwaway git repo
-  local dest="$1"
-  rm -rf "$dest"
-  mkdir -p "$dest"
-  if command -v rsync >/dev/null 2>&1; then
-    existing_files | rsync -a --from0 --files-from=- "$SRC/" "$dest/"
-  else
-    existing_files | tar -C "$SRC" --null --no-recursion -T - -cf - | tar -C "$dest" -xf -
-  fi
-  # A git repository in the copy lets ansible-test list exactly the copied files.
-  git -C "$dest" init -q .
-  git -C "$dest" add -A
-  git -C "$dest" -c user.name=sanity -c user.email=sanity@localhost commit -q --no-verify --allow-empty -m sanity
-}
 
 run_sanity() {  # run_sanity DIR ARGS...: ansible-test sanity in the copy DIR
   local dest="$1"
   shift
   # No --docker (no registry here). The controller is $VENV itself; each sanity test gets
-  # its own cached virtualenv (~/.ansible/test/venv) with the pinned tool versions.
+  # its own cached virtualenv with the pinned tool versions.
   (cd "$dest" && ANSIBLE_COLLECTIONS_PATH="${dest%/ansible_collections/*}" \
     ansible-test sanity --python "$PYVER" --requirements --color no --truncate 0 "$@")
 }
