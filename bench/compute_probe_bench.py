@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Benchmark: the 30-second check over 1,000 Docker endpoints in ONE compute_node_info call.
+"""Benchmark: the 30-second check over 1,000 Docker endpoints in ONE compute_node_probe call.
 
 Endpoints (all on 127.0.0.1):
   * a few real ones: the test dockerd from tests/support/dockerd.py
@@ -37,16 +37,17 @@ from tests.support.ansible_run import ensure_collection_link, run_playbook  # no
 
 sys.path.insert(0, ensure_collection_link())
 
-from tests.support.dockerd import BlackHole, Dockerd, FakeFleet, TLSMaterial  # noqa: E402
-from ansible_collections.gpufleet.ops.plugins.module_utils.compute.registry import open_registry  # noqa: E402
+from tests.support.dockerd import Dockerd  # noqa: E402
+from tests.support.tls import BlackHole, FakeFleet, TLSMaterial  # noqa: E402
+from ansible_collections.gpufleet.ops.plugins.module_utils.compute.registry import open_backend  # noqa: E402
 from ansible_collections.gpufleet.ops.plugins.module_utils.compute.secrets import SecretBox  # noqa: E402
 
 KEY = "bench-key"
-INFO_PLAYBOOK = os.path.join(ROOT, "tests", "integration", "playbooks", "compute", "info.yml")
+PROBE_PLAYBOOK = os.path.join(ROOT, "tests", "integration", "playbooks", "compute", "probe.yml")
 
 
 def build_registry(path, tls, endpoints):
-    reg = open_registry(path)
+    reg = open_backend(path)
     box = SecretBox(reg, KEY)
     for name, (host, pem) in endpoints.items():
         record = {"name": name, "docker_host": host, "tls": True, "listed": True, "ssh_port": 22,
@@ -148,17 +149,17 @@ def main():
         build_registry(registry, tls, endpoints)
 
         start = time.time()
-        res = run_playbook(INFO_PLAYBOOK, extra_vars={"info_args": {
-            "registry": registry, "registry_key": KEY, "probe": True, "timeout": args.timeout,
+        res = run_playbook(PROBE_PLAYBOOK, extra_vars={"probe_args": {
+            "registry": registry, "registry_key": KEY, "timeout": args.timeout,
             "max_workers": args.max_workers}}, timeout=300)
         ours = time.time() - start
         if res.rc != 0:
             print(res.stdout[-3000:], res.stderr[-3000:])
             return 1
-        summary = res.task("Compute node info")["summary"]
-        real_ok = sum(1 for n in res.task("Compute node info")["nodes"]
+        summary = res.task("Compute node probe")["summary"]
+        real_ok = sum(1 for n in res.task("Compute node probe")["nodes"]
                       if n["name"].startswith("real-") and n["docker_status"] == "connected")
-        print("compute_node_info probe=true: %d endpoints (%d real dockerd, %d fake, %d black holes), "
+        print("compute_node_probe: %d endpoints (%d real dockerd, %d fake, %d black holes), "
               "timeout %.1fs, %d workers: %.2fs wall (whole ansible-playbook run)"
               % (args.nodes, real, n_fake, n_holes, args.timeout, args.max_workers, ours))
         print("  result: %s; real dockerd connected: %d/%d" % (summary, real_ok, real))
@@ -174,7 +175,7 @@ def main():
               % (args.forks, args.compare_hosts, m_fake, m_holes, their, ok, failed))
         print("  extrapolated linearly to %d hosts: %.1fs (measured on %d hosts, not run on %d)"
               % (args.nodes, extrapolated, args.compare_hosts, args.nodes))
-        print("ratio (docker_host_info extrapolated / compute_node_info): %.1fx" % (extrapolated / ours))
+        print("ratio (docker_host_info extrapolated / compute_node_probe): %.1fx" % (extrapolated / ours))
         print("within the 30-second interval: %s" % ("yes" if ours < 30 else "NO"))
         return 0 if ours < 30 else 2
     finally:

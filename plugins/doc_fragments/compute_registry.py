@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -8,13 +8,15 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
+    """The compute-node registry connection (``compute/connection.py`` REGISTRY_SPEC)."""
 
     DOCUMENTATION = r'''
 options:
   registry:
     description:
       - Where compute-node records are stored, on the host that runs the module (normally the controller).
-      - A file path or C(sqlite:///path). The file is created with mode C(0600) in a C(0700) directory.
+      - A file path or C(sqlite:///path). The file is created with mode C(0600) in a C(0700) directory,
+        by the first write; a run that writes nothing (check mode, an info module, bad input) creates nothing.
       - When neither this option nor the environment variable E(GPUFLEET_REGISTRY) is set,
         C(~/.local/share/gpufleet/registry.db) is used.
       - The SQLite file uses WAL journaling and a busy timeout, so many concurrent runs can write it.
@@ -29,11 +31,25 @@ options:
       - A wrong key fails with a clear message; it is never logged.
       - Falls back to the environment variable E(GPUFLEET_REGISTRY_KEY).
     type: str
-  timeout:
-    description:
-      - Seconds one Docker connection test may take in all (connect, TLS handshake and API calls).
-    type: float
-    default: 5.0
 requirements:
   - cryptography (only when O(registry_key) is used)
+'''
+
+    # The same options for the inventory plugin, where Ansible reads the environment itself.
+    PLUGIN = r'''
+options:
+  registry:
+    description:
+      - The compute-node registry to read (a file path or C(sqlite:///path)), opened read-only:
+        nothing is created or changed. A registry that does not exist is an empty source with a warning.
+      - C(~/.local/share/gpufleet/registry.db) when neither this option nor E(GPUFLEET_REGISTRY) is set.
+    type: str
+    env:
+      - name: GPUFLEET_REGISTRY
+  registry_key:
+    description:
+      - Passphrase of the registry's encrypted secrets; only needed to decrypt them (never to list nodes).
+    type: str
+    env:
+      - name: GPUFLEET_REGISTRY_KEY
 '''

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -26,12 +26,16 @@ description:
     count as a change by themselves.
   - Deleting a node whose engine still runs containers fails unless O(force=true).
   - The TLS check never uses E(REQUESTS_CA_BUNDLE), E(CURL_CA_BUNDLE) or other environment settings;
-    the server is verified against O(ca_cert) only (or the system store when O(ca_cert) is not set).
+    the server is verified against O(ca_path) only (or the system store when O(ca_path) is not set).
+  - Every option is validated before the registry is opened; a failing run writes nothing and
+    creates no registry file. Concurrent runs that change different fields of one node all keep
+    their changes (the stored record is re-read, merged and written in one transaction).
 author:
   - gpufleet.ops maintainers (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.attributes.actiongroup_compute
   - gpufleet.ops.compute_registry
+  - gpufleet.ops.compute_docker
 attributes:
   check_mode:
     support: full
@@ -98,35 +102,6 @@ options:
       - Path of the HAMi-core build directory on the node, for example C(/root/HAMi-core/build).
         Containers that use GPU memory slicing mount it at C(/libvgpu/build).
     type: str
-  docker_host:
-    description:
-      - Docker API address, for example C(tcp://10.0.0.5:2376). C(https://), C(http://) and C(unix://) work too.
-      - Without it the node's RV(node.docker_status) is C(unknown).
-    type: str
-  tls:
-    description:
-      - Use TLS to reach O(docker_host), verifying the server certificate. A new node gets C(true) when
-        this is not set.
-      - C(false) to a non-loopback address is refused unless O(allow_insecure=true).
-    type: bool
-  allow_insecure:
-    description:
-      - Allow plain TCP (O(tls=false)) to a non-loopback O(docker_host). Anyone on that network can then
-        control the engine; a warning is emitted on every save.
-      - A new node gets C(false) when this is not set.
-    type: bool
-  ca_cert:
-    description: CA certificate that signed the Docker server certificate; a file path or the PEM text.
-    type: str
-  client_cert:
-    description: Client certificate; a file path or the PEM text. Needs O(client_key).
-    type: str
-  client_key:
-    description:
-      - Client private key; a file path or the PEM text. Stored encrypted; needs O(registry_key).
-        Never returned or logged.
-      - An empty string removes the stored key.
-    type: str
   listed:
     description: Whether the node is listed (offered for use). A new node gets C(true) when this is not set.
     type: bool
@@ -143,6 +118,7 @@ notes:
   - Runs on the host that holds the registry, normally the controller (C(delegate_to) C(localhost)).
 seealso:
   - module: gpufleet.ops.compute_node_info
+  - module: gpufleet.ops.compute_node_probe
 '''
 
 EXAMPLES = r'''
@@ -159,7 +135,7 @@ EXAMPLES = r'''
     gpu_memory_gb: 24
     hami_core_dir: /root/HAMi-core/build
     docker_host: tcp://10.0.0.5:2376
-    ca_cert: "{{ playbook_dir }}/docker-tls/gpu-bj-01/ca.pem"
+    ca_path: "{{ playbook_dir }}/docker-tls/gpu-bj-01/ca.pem"
     client_cert: "{{ playbook_dir }}/docker-tls/gpu-bj-01/cert.pem"
     client_key: "{{ playbook_dir }}/docker-tls/gpu-bj-01/key.pem"
     registry_key: "{{ vault_registry_key }}"
@@ -240,46 +216,45 @@ node:
     has_client_key: true
 '''
 
-import traceback
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import run_module
+from ansible_collections.gpufleet.ops.plugins.module_utils.compute.connection import (
+    DOCKER_REQUIRED_TOGETHER, docker_spec, registry_spec)
+from ansible_collections.gpufleet.ops.plugins.module_utils.compute.service import ComputeNodeService
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.compute.errors import ComputeError
-from ansible_collections.gpufleet.ops.plugins.module_utils.compute.node import (
-    NODE_ARGS, REGISTRY_ARGS, ComputeNodeService)
-from ansible_collections.gpufleet.ops.plugins.module_utils.compute.registry import open_registry
-from ansible_collections.gpufleet.ops.plugins.module_utils.compute.secrets import (
-    CRYPTOGRAPHY_IMPORT_ERROR, open_secret_box)
+
+def argument_spec():
+    spec = dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        region=dict(type="str"),
+        cpu=dict(type="str"),
+        memory=dict(type="str"),
+        system_disk=dict(type="str"),
+        data_disk=dict(type="str"),
+        public_ip=dict(type="str"),
+        private_ip=dict(type="str"),
+        ssh_port=dict(type="int"),
+        ssh_user=dict(type="str"),
+        ssh_password=dict(type="str", no_log=True),
+        gpu_name=dict(type="str"),
+        gpu_count=dict(type="int"),
+        gpu_memory_gb=dict(type="int"),
+        hami_core_dir=dict(type="str"),
+        listed=dict(type="bool"),
+        remark=dict(type="str"),
+        force=dict(type="bool", default=False),
+    )
+    spec.update(docker_spec())
+    spec.update(registry_spec())
+    return spec
 
 
 def main():
-    argument_spec = dict(NODE_ARGS)
-    argument_spec.update(REGISTRY_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_together=[["client_cert", "client_key"]])
-    params = module.params
-    if params["registry_key"] and CRYPTOGRAPHY_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
-    registry = None
-    try:
-        registry = open_registry(params["registry"], read_only=module.check_mode)
-        box = open_secret_box(registry, params["registry_key"])
-        service = ComputeNodeService(registry, box, timeout=params["timeout"], check_mode=module.check_mode,
-                                     warn=module.warn)
-        if params["state"] == "present":
-            result = service.present(params)
-        else:
-            result = service.absent(params)
-    except ComputeError as exc:
-        module.fail_json(msg=str(exc))
-    except Exception as exc:  # a bug, but never a bare traceback
-        module.fail_json(msg="compute_node failed unexpectedly: %s" % exc, exception=traceback.format_exc())
-    finally:
-        if registry is not None:
-            registry.close()
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           required_together=DOCKER_REQUIRED_TOGETHER)
+    run_module(module, ComputeNodeService(module).run)
 
 
 if __name__ == "__main__":

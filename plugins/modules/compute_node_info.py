@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -13,26 +13,18 @@ short_description: List GPU compute nodes and optionally re-test their Docker co
 version_added: 0.1.0
 description:
   - Lists compute-node records from the registry, filtered by region, listing, Docker status or GPU model.
-  - With O(probe=true), re-tests the Docker connection of every selected node concurrently (a thread pool;
-    the work is I/O bound) and stores each node's new C(docker_status). This is the periodic
-    30-second status check; see the playbook C(gpufleet.ops.compute_node_monitor).
-  - With O(probe=true) the result is C(changed) when a node's C(docker_status) changed. The time of
-    the test, failure reasons and engine facts are refreshed without counting as a change.
+  - With O(probe=true), re-tests the Docker connection of every selected node concurrently (a bounded
+    thread pool; the work is I/O bound) and returns the live results. Nothing is stored.
+  - This module never writes and never reports C(changed), also with O(probe=true). To record the
+    status in the registry (the periodic 30-second check) use M(gpufleet.ops.compute_node_probe).
+  - The registry is opened read-only; a registry that does not exist is read as empty and not created.
 author:
   - gpufleet.ops maintainers (@gpufleet)
 extends_documentation_fragment:
   - gpufleet.ops.attributes.actiongroup_compute
+  - gpufleet.ops.attributes.info_module
   - gpufleet.ops.compute_registry
-attributes:
-  check_mode:
-    support: full
-    description: Probes run (they only read), nothing is written to the registry.
-  diff_mode:
-    support: none
-    description: Nothing to show; use M(gpufleet.ops.compute_node) for diffs.
-  idempotent:
-    support: full
-    description: Without O(probe) nothing is written; with it only Docker status changes count.
+  - gpufleet.ops.compute_docker.TIMEOUT
 options:
   name:
     description: Only these nodes.
@@ -52,13 +44,16 @@ options:
     description: Only nodes with this GPU model.
     type: str
   probe:
-    description: Re-test the Docker connection of every selected node and store the result.
+    description: Re-test the Docker connection of every selected node and return the live result (nothing is stored).
     type: bool
     default: false
   max_workers:
-    description: Number of connection tests run at the same time.
+    description: Number of connection tests run at the same time, between 1 and 1024.
     type: int
     default: 128
+seealso:
+  - module: gpufleet.ops.compute_node
+  - module: gpufleet.ops.compute_node_probe
 '''
 
 EXAMPLES = r'''
@@ -68,7 +63,7 @@ EXAMPLES = r'''
     listed: true
   register: bj
 
-- name: Re-test every node and keep their status current
+- name: Test every node now, without recording anything
   gpufleet.ops.compute_node_info:
     probe: true
     registry_key: "{{ vault_registry_key }}"
@@ -109,27 +104,24 @@ failed_nodes:
       docker_host: tcp://10.0.0.11:2376
       docker_error: "timeout: no answer within 5s"
 changed_nodes:
-  description: Names of the nodes whose Docker status changed in this run.
+  description:
+    - Names of the nodes whose live Docker status (O(probe=true)) differs from the stored one.
+      Nothing is stored; M(gpufleet.ops.compute_node_probe) records it.
   returned: always
   type: list
   elements: str
   sample: [gpu-bj-07]
 '''
 
-import traceback
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.gpufleet.ops.plugins.module_utils.compute.errors import ComputeError
-from ansible_collections.gpufleet.ops.plugins.module_utils.compute.node import (
-    REGISTRY_ARGS, ComputeNodeService)
-from ansible_collections.gpufleet.ops.plugins.module_utils.compute.registry import open_registry
-from ansible_collections.gpufleet.ops.plugins.module_utils.compute.secrets import (
-    CRYPTOGRAPHY_IMPORT_ERROR, open_secret_box)
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import run_module
+from ansible_collections.gpufleet.ops.plugins.module_utils.compute.connection import registry_spec, timeout_spec
+from ansible_collections.gpufleet.ops.plugins.module_utils.compute.service import ComputeNodeInfoService
 
 
-def main():
-    argument_spec = dict(
+def argument_spec():
+    spec = dict(
         name=dict(type="list", elements="str"),
         region=dict(type="str"),
         listed=dict(type="bool"),
@@ -138,30 +130,14 @@ def main():
         probe=dict(type="bool", default=False),
         max_workers=dict(type="int", default=128),
     )
-    argument_spec.update(REGISTRY_ARGS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    if params["registry_key"] and CRYPTOGRAPHY_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
-    if params["max_workers"] < 1:
-        module.fail_json(msg="max_workers must be at least 1, got %d" % params["max_workers"])
-    filters = dict(names=params["name"], region=params["region"], listed=params["listed"],
-                   docker_status=params["docker_status"], gpu_name=params["gpu_name"])
-    registry = None
-    try:
-        registry = open_registry(params["registry"], read_only=module.check_mode)
-        box = open_secret_box(registry, params["registry_key"])
-        service = ComputeNodeService(registry, box, timeout=params["timeout"], check_mode=module.check_mode,
-                                     warn=module.warn)
-        result = service.info(filters, do_probe=params["probe"], max_workers=params["max_workers"])
-    except ComputeError as exc:
-        module.fail_json(msg=str(exc))
-    except Exception as exc:
-        module.fail_json(msg="compute_node_info failed unexpectedly: %s" % exc, exception=traceback.format_exc())
-    finally:
-        if registry is not None:
-            registry.close()
-    module.exit_json(**result)
+    spec.update(timeout_spec())
+    spec.update(registry_spec())
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run_module(module, ComputeNodeInfoService(module).run)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The docker_tls role against a local test daemon config dir, then a real dockerd using its output.
 
-The role runs with docker_tls_manage_service=false (no systemd here); the test
-starts dockerd with ONLY ``--config-file <merged daemon.json>``, so every TLS
-setting and every host comes from what the role merged.
+The role runs with docker_tls_manage_service=false (no systemd here). The "unit" is
+simulated by docker_tls_dockerd_path/_args: ``dockerd -H fd:// --config-file <daemon.json>``,
+the packaged unit's flags. The test starts dockerd exactly as systemd would on the next
+restart: the drop-in's ExecStart when the role wrote one, else the unit's own, so
+every TLS setting and every host comes from what the role rendered (issue 8 defect 5).
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -14,10 +16,10 @@ __metaclass__ = type
 import json
 import os
 import random
+import shlex
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -26,7 +28,8 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 from tests.support.ansible_run import REPO_ROOT, run_playbook
-from tests.support.dockerd import DOCKER_CLI, free_port, need
+from tests.support.dockerd import DOCKER_CLI, need
+from tests.support.tls import free_port
 
 PLAYBOOK = os.path.join(REPO_ROOT, "playbooks", "docker_tls.yml")
 
@@ -51,7 +54,10 @@ def env():
                    "hosts": ["fd://", "unix://" + sock]}, handle)
     state = {"root": root, "sock": sock, "daemon_json": daemon_json, "port": free_port(), "proc": None,
              "tls_dir": os.path.join(root, "etc-docker", "tls"), "fetch": os.path.join(root, "fetched"),
-             "registry": os.path.join(root, "registry.db")}
+             "registry": os.path.join(root, "registry.db"),
+             "dropin": os.path.join(root, "systemd", "docker.service.d", "gpufleet-tls.conf")}
+    # what the packaged docker.service runs (Debian/Ubuntu: dockerd -H fd:// --containerd=...)
+    state["unit_args"] = "-H fd:// --config-file %s" % daemon_json
     yield state
     proc = state["proc"]
     if proc is not None and proc.poll() is None:
@@ -64,18 +70,34 @@ def env():
     shutil.rmtree(root, ignore_errors=True)
 
 
-def apply(env, check=False, **extra):
+def apply(env, check=False, expect_rc=0, **extra):
     extra_vars = {"docker_tls_hosts": "localhost", "docker_tls_become": False,
                   "docker_tls_dir": env["tls_dir"], "docker_tls_daemon_json": env["daemon_json"],
                   "docker_tls_listen_address": "127.0.0.1", "docker_tls_port": env["port"],
                   "docker_tls_local_socket": "unix://" + env["sock"], "docker_tls_manage_service": False,
                   "docker_tls_fetch_dir": env["fetch"], "docker_tls_verify": False,
                   "docker_tls_node_address": "127.0.0.1",
+                  "docker_tls_systemd_dropin": env["dropin"], "docker_tls_dockerd_path": shutil.which("dockerd"),
+                  "docker_tls_dockerd_args": env["unit_args"],
                   "gpufleet_registry": env["registry"], "gpufleet_registry_key": "role-test-key"}
     extra_vars.update(extra)
     res = run_playbook(PLAYBOOK, extra_vars=extra_vars, timeout=300, check=check)
-    assert res.rc == 0, (res.stdout[-4000:], res.stderr[-2000:])
+    assert (res.rc == 0) == (expect_rc == 0), (res.stdout[-4000:], res.stderr[-2000:])
     return res
+
+
+def next_restart_command(env):
+    """dockerd's command line as systemd runs it on the next restart: the drop-in wins over the unit."""
+    if os.path.exists(env["dropin"]):
+        lines = [line for line in open(env["dropin"]).read().splitlines() if line.startswith("ExecStart=")]
+        assert lines[0] == "ExecStart=", lines  # the unit's own ExecStart is reset first
+        return shlex.split(lines[-1][len("ExecStart="):])
+    return [shutil.which("dockerd")] + shlex.split(env["unit_args"])
+
+
+def start_dockerd(env, cmd, log_name):
+    log = open(os.path.join(env["root"], log_name), "wb")
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True), log.name
 
 
 def find_task(res, suffix):
@@ -122,13 +144,21 @@ def test_role_end_to_end(env):
     assert os.stat(os.path.join(fetched, "key.pem")).st_mode & 0o777 == 0o600
     assert os.stat(fetched).st_mode & 0o777 == 0o700
 
-    # 2. a real dockerd configured ONLY by the merged daemon.json
-    log = open(os.path.join(env["root"], "dockerd.log"), "wb")
-    env["proc"] = subprocess.Popen(["dockerd", "--config-file", env["daemon_json"]], stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+    # 2. a real dockerd started as the next restart of the unit would start it (issue 8 defect 5):
+    #    the unit's own -H fd:// with the merged daemon.json cannot start; the drop-in's command can.
+    proc, log_name = start_dockerd(env, [shutil.which("dockerd")] + shlex.split(env["unit_args"]), "unit.log")
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("dockerd with -H fd:// and hosts in daemon.json started; it must refuse")
+    assert "specified both as a flag and in the configuration file" in open(log_name).read()
+    cmd = next_restart_command(env)
+    assert "-H" not in cmd and not any(arg.startswith("--host") for arg in cmd), cmd
+    env["proc"], log_name = start_dockerd(env, cmd, "dockerd.log")
     deadline = time.time() + 40
     while time.time() < deadline:
-        assert env["proc"].poll() is None, open(log.name).read()[-2000:]
+        assert env["proc"].poll() is None, open(log_name).read()[-2000:]
         if os.path.exists(env["sock"]) and subprocess.run(
                 [DOCKER_CLI, "-H", "unix://" + env["sock"], "version"], capture_output=True, timeout=10,
                 check=False).returncode == 0:
@@ -156,6 +186,20 @@ def test_role_end_to_end(env):
     assert after["server-cert.pem"] != before["server-cert.pem"]
     assert after["client-cert.pem"] != before["client-cert.pem"]
     assert res.stats["localhost"]["changed"] >= 2
+
+
+def test_without_dropin_the_role_refuses_and_changes_nothing(tmp_path):
+    need(shutil.which("dockerd") is not None, "dockerd not installed (apt-get install -y docker.io)")
+    daemon_json = tmp_path / "daemon.json"
+    daemon_json.write_text('{"hosts": ["fd://"]}')
+    env = {"root": str(tmp_path), "sock": str(tmp_path / "d.sock"), "daemon_json": str(daemon_json),
+           "port": free_port(), "tls_dir": str(tmp_path / "tls"), "fetch": str(tmp_path / "fetched"),
+           "registry": str(tmp_path / "registry.db"), "dropin": str(tmp_path / "dropin.conf"),
+           "unit_args": "-H fd:// --containerd=/run/containerd/containerd.sock"}
+    res = apply(env, expect_rc=2, docker_tls_dropin=False)
+    assert "specified both as a flag and in the configuration file" in res.stdout
+    assert daemon_json.read_text() == '{"hosts": ["fd://"]}' and not os.path.exists(env["dropin"])
+    assert not os.path.exists(env["tls_dir"])
 
 
 def test_dropin_removes_fd_host_flag():

@@ -1,19 +1,19 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The unattended 30-second check: playbooks/compute_node_monitor.yml and its systemd units."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 from tests.support.ansible_run import REPO_ROOT, run_playbook
-from tests.support.dockerd import free_port, test_daemon
+from tests.support.dockerd import test_daemon
+from tests.support.tls import free_port
 
 PB = os.path.join(HERE, "playbooks", "compute")
 KEY = "monitor-key"

@@ -1,15 +1,14 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""compute_node / compute_node_info through real ansible-playbook against a real dockerd."""
+"""compute_node / compute_node_info / compute_node_probe through real ansible-playbook against a real dockerd."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import glob
 import os
 import sqlite3
-import sys
 import time
 
 import pytest
@@ -17,7 +16,8 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 from tests.support.ansible_run import run_playbook
-from tests.support.dockerd import BlackHole, free_port, test_daemon
+from tests.support.dockerd import test_daemon
+from tests.support.tls import BlackHole, free_port
 
 PB = os.path.join(HERE, "playbooks", "compute")
 KEY = "integration-registry-key"
@@ -52,6 +52,12 @@ def info_run(args, check=False, env=None):
     res = run_playbook(os.path.join(PB, "info.yml"), extra_vars={"info_args": args}, check=check, env=env)
     assert res.rc == 0, res.stdout[-3000:]
     return res.task("Compute node info")
+
+
+def probe_run(args, check=False, env=None):
+    res = run_playbook(os.path.join(PB, "probe.yml"), extra_vars={"probe_args": args}, check=check, env=env)
+    assert res.rc == 0, res.stdout[-3000:]
+    return res.task("Compute node probe")
 
 
 def good_node(daemon, registry, name="gpu-01", **extra):
@@ -148,7 +154,7 @@ def test_failures_have_reasons_and_respect_timeout(daemon, registry):
     assert elapsed < 30
 
     # the monitor's view: probe all again, filters, nothing changed
-    info = info_run({"registry": registry, "registry_key": KEY, "probe": True, "timeout": 2})
+    info = probe_run({"registry": registry, "registry_key": KEY, "timeout": 2})
     assert info["changed"] is False
     assert info["summary"] == {"connected": 0, "failed": 6, "unknown": 1}
     assert sorted(f["name"] for f in info["failed_nodes"])[0] == "black-hole"
@@ -176,12 +182,20 @@ def test_info_probe_detects_status_change_and_check_mode(daemon, registry):
     conn.execute("UPDATE nodes SET data=? WHERE name='flip'", (json.dumps(data),))
     conn.commit()
     conn.close()
-    checked = info_run({"registry": registry, "registry_key": KEY, "probe": True}, check=True)
+    # compute_node_info probes live, stores nothing and never reports changed (issue 8)
+    live = info_run({"registry": registry, "registry_key": KEY, "probe": True})
+    assert live["changed"] is False and live["changed_nodes"] == ["flip"]
+    assert live["nodes"][0]["docker_status"] == "failed"
+    assert info_run({"registry": registry})["nodes"][0]["docker_status"] == "connected"
+    # compute_node_probe records the status (the 30-second monitor)
+    checked = probe_run({"registry": registry, "registry_key": KEY}, check=True)
     assert checked["changed"] is True and checked["changed_nodes"] == ["flip"]
     still = info_run({"registry": registry})
     assert still["nodes"][0]["docker_status"] == "connected"  # check mode wrote nothing
-    real = info_run({"registry": registry, "registry_key": KEY, "probe": True})
+    real = probe_run({"registry": registry, "registry_key": KEY})
     assert real["changed"] is True and real["nodes"][0]["docker_status"] == "failed"
+    assert info_run({"registry": registry})["nodes"][0]["docker_status"] == "failed"
+    assert probe_run({"registry": registry, "registry_key": KEY})["changed"] is False
     no_key = info_run({"registry": registry, "probe": True})
     assert no_key["nodes"][0]["docker_status"] == "unknown"
     assert "registry_key" in no_key["nodes"][0]["docker_error"]
@@ -189,7 +203,7 @@ def test_info_probe_detects_status_change_and_check_mode(daemon, registry):
 
 def test_delete_refused_while_containers_run(daemon, registry):
     if not daemon.container:
-        from tests.support.dockerd import need
+        from tests.support.dockerd import need  # pylint: disable=import-outside-toplevel
         need(False, "no test container (busybox-static missing: apt-get install -y busybox-static)")
     assert node_run([good_node(daemon, registry, "busy")]).rc == 0
     refused = node_run([dict(name="busy", registry=registry, registry_key=KEY, state="absent")],

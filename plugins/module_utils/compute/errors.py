@@ -1,23 +1,28 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-
-"""The one exception type of the compute-node backend.
-
-Modules turn it into ``fail_json`` in exactly one place; ``field`` names the
-option or record field that was wrong so the message says where.
+"""The compute domain's error for everything that is not a request: bad input,
+registry trouble, a refused delete. Requests to a Docker engine fail with
+client.DockerAPIError; both reach the user through common.errors.run_module.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import GpufleetError
 
-class ComputeError(Exception):
+
+class ComputeError(GpufleetError):
+    """field is the option or record field that was wrong, node the record's name.
+
+    Messages never quote the value of a secret option (client_key, ssh_password,
+    registry_key) in any form.
+    """
+
     def __init__(self, msg, field=None, node=None):
-        super(ComputeError, self).__init__(msg)
-        self.msg = msg
-        self.field = field
+        details = {"node": node} if node else {}
+        super(ComputeError, self).__init__(msg, field=field, **details)
         self.node = node
 
     def __str__(self):
@@ -29,3 +34,7 @@ class ComputeError(Exception):
         if where:
             return "%s: %s" % (", ".join(where), self.msg)
         return self.msg
+
+
+class RegistryMissing(ComputeError):
+    """A registry opened with must_exist=True is not there (the inventory warns and reads nothing)."""

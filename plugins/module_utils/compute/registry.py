@@ -1,15 +1,23 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
+"""Where compute-node records live: the storage interface and its SQLite backend.
 
-"""Where compute-node records live.
+``NodeRegistry`` is the whole storage interface the services use:
 
-``NodeRegistry`` is the whole storage interface the modules use: records are
-plain JSON-able dicts keyed by node name; secrets inside them are already
-ciphertext (see ``secrets.py``), so a backend never sees plain secrets.
-``SQLiteRegistry`` is the default backend; a PostgreSQL backend only has to
-implement the same six methods and be returned by ``open_registry``.
+- records are plain JSON-able dicts keyed by node name; secrets inside them are
+  already ciphertext (see ``secrets.py``), so a backend never sees plain secrets;
+- ``update(name, mutate)`` is the only record write: read, ``mutate`` and write in
+  ONE transaction, so concurrent writers of one node never lose each other's
+  fields. Callers do slow work (Docker probes) before ``update``, never inside;
+- a backend opened ``read_only`` (check mode, info modules, the inventory) never
+  creates, changes or initialises anything and refuses ``update``;
+- ``meta_setdefault`` / ``meta_get`` keep per-registry settings (the KDF salt).
+
+``SQLiteRegistry`` is the default backend. Another backend (PostgreSQL, say)
+subclasses ``NodeRegistry``, implements the same methods with the same
+guarantees, and is returned by ``open_backend`` for its URL scheme.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,7 +29,9 @@ import random
 import sqlite3
 import time
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.compute.errors import ComputeError
+from ansible.module_utils.six.moves.urllib.parse import quote
+
+from ansible_collections.gpufleet.ops.plugins.module_utils.compute.errors import ComputeError, RegistryMissing
 
 DEFAULT_REGISTRY = "~/.local/share/gpufleet/registry.db"
 
@@ -51,7 +61,14 @@ class NodeRegistry(object):
         raise NotImplementedError
 
     def meta_setdefault(self, key, value):
-        """Store ``value`` under ``key`` unless a value is there; return the stored one."""
+        """Store ``value`` under ``key`` unless a value is there; return the stored one.
+
+        Read-only: nothing is stored; the value is kept in memory for this object.
+        """
+        raise NotImplementedError
+
+    def meta_get(self, key):
+        """The value stored under ``key``, or None."""
         raise NotImplementedError
 
     def close(self):
@@ -78,14 +95,17 @@ class SQLiteRegistry(NodeRegistry):
     def __init__(self, path, read_only=False):
         """``read_only`` (check mode): never create, change or initialise anything on disk.
 
-        A registry that does not exist yet is then an empty in-memory database.
+        A registry that does not exist yet is then an empty in-memory database; one
+        that exists is opened with SQLite's ``mode=ro``, so the file cannot change.
         """
         self.path = os.path.abspath(os.path.expanduser(path))
         self.read_only = read_only
-        target = self.path
+        target, uri = self.path, False
         if read_only and not os.path.exists(self.path):
             target = ":memory:"
-        elif not read_only:
+        elif read_only:
+            target, uri = "file:%s?mode=ro" % quote(self.path), True
+        else:
             parent = os.path.dirname(self.path)
             try:
                 if not os.path.isdir(parent):
@@ -97,7 +117,7 @@ class SQLiteRegistry(NodeRegistry):
                 raise ComputeError("cannot create the registry file %s: %s" % (self.path, exc), field="registry")
         try:
             self._conn = sqlite3.connect(target, timeout=self.BUSY_TIMEOUT_MS / 1000.0,
-                                         isolation_level=None, check_same_thread=False)
+                                         isolation_level=None, check_same_thread=False, uri=uri)
         except sqlite3.Error as exc:
             raise ComputeError("cannot open the registry %s: %s" % (self.path, exc), field="registry")
         if target == ":memory:" or not read_only:
@@ -234,16 +254,26 @@ class SQLiteRegistry(NodeRegistry):
             pass
 
 
-def open_registry(location=None, read_only=False):
-    """Open the registry named by ``location`` (a path or ``sqlite:///path``).
+def sqlite_path(location):
+    """The file of a SQLite location (a path or ``sqlite:///path``); None for another scheme."""
+    location = location or DEFAULT_REGISTRY
+    if "://" not in location:
+        return location
+    scheme, rest = location.split("://", 1)
+    return rest if scheme == "sqlite" else None
 
-    ``read_only=True`` (check mode) guarantees no write to the storage.
+
+def open_backend(location=None, read_only=False, must_exist=False):
+    """Open the backend named by ``location`` (a path or ``sqlite:///path``; None: the default file).
+
+    ``read_only=True`` guarantees no write to the storage. ``must_exist=True`` raises
+    ``RegistryMissing`` instead of reading a registry that is not there as empty.
     """
     location = location or DEFAULT_REGISTRY
-    if "://" in location:
-        scheme, rest = location.split("://", 1)
-        if scheme == "sqlite":
-            return SQLiteRegistry(rest, read_only=read_only)
+    path = sqlite_path(location)
+    if path is None:
         raise ComputeError("unsupported registry scheme %r in %r (supported: a file path or sqlite:///path)"
-                           % (scheme, location), field="registry")
-    return SQLiteRegistry(location, read_only=read_only)
+                           % (location.split("://", 1)[0], location), field="registry")
+    if must_exist and not os.path.exists(os.path.expanduser(path)):
+        raise RegistryMissing("the registry %s does not exist" % os.path.expanduser(path), field="registry")
+    return SQLiteRegistry(path, read_only=read_only)

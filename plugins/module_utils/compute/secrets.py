@@ -1,8 +1,7 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-
 """Secrets at rest: Fernet encryption with a user-supplied registry key.
 
 The registry stores ``ssh_password`` and ``client_key`` only as Fernet tokens.
@@ -44,11 +43,15 @@ class SecretBox(object):
                                field="registry_key")
         if not passphrase:
             raise ComputeError("an empty registry_key cannot protect secrets", field="registry_key")
-        salt_b64 = registry.meta_setdefault("kdf_salt", base64.b64encode(os.urandom(16)).decode("ascii"))
+        self._passphrase = passphrase
+        self._salt = registry.meta_setdefault("kdf_salt", base64.b64encode(os.urandom(16)).decode("ascii"))
         kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32,
-                         salt=base64.b64decode(salt_b64), iterations=KDF_ITERATIONS)
+                         salt=base64.b64decode(self._salt), iterations=KDF_ITERATIONS)
         key = base64.urlsafe_b64encode(kdf.derive(passphrase.encode("utf-8")))
         self._fernet = Fernet(key)
+        self._verify(registry)
+
+    def _verify(self, registry):
         check = registry.meta_setdefault("key_check", self._fernet.encrypt(_CHECK_PLAINTEXT).decode("ascii"))
         try:
             ok = self._fernet.decrypt(check.encode("ascii")) == _CHECK_PLAINTEXT
@@ -57,6 +60,17 @@ class SecretBox(object):
         if not ok:
             raise ComputeError("registry_key does not match the key this registry's secrets were "
                                "encrypted with", field="registry_key")
+
+    def for_registry(self, registry):
+        """This box for another handle of the registry (the writable one after a read-only plan).
+
+        When the stored salt is the one this box was derived from (or none is stored yet:
+        it is stored now), the box is reused; otherwise a new key is derived.
+        """
+        if registry.meta_setdefault("kdf_salt", self._salt) != self._salt:
+            return SecretBox(registry, self._passphrase)
+        self._verify(registry)
+        return self
 
     def encrypt(self, text):
         return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")

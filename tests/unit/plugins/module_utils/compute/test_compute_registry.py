@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.compute.errors import ComputeError
 from ansible_collections.gpufleet.ops.plugins.module_utils.compute.registry import (
-    NodeRegistry, SQLiteRegistry, open_registry)
+    NodeRegistry, SQLiteRegistry, open_backend as open_registry)
 from ansible_collections.gpufleet.ops.plugins.module_utils.compute.secrets import SecretBox, open_secret_box
 
 
@@ -99,10 +99,41 @@ def test_read_only_never_writes(tmp_path):
 
 
 def test_service_check_mode_on_missing_registry(tmp_path):
-    from ansible_collections.gpufleet.ops.plugins.module_utils.compute.node import NODE_ARGS, ComputeNodeService
-    params = dict((k, v.get("default")) for k, v in NODE_ARGS.items())
-    params.update(name="n", region="x", ssh_password="pw")
-    reg = open_registry(str(tmp_path / "missing.db"), read_only=True)
-    res = ComputeNodeService(reg, SecretBox(reg, "k"), check_mode=True).present(params)
+    from ansible_collections.gpufleet.ops.plugins.module_utils.compute.service import ComputeNodeService
+    from ansible_collections.gpufleet.ops.plugins.modules.compute_node import argument_spec
+
+    class Module(object):
+        check_mode, _diff = True, False
+
+        def warn(self, msg):
+            pass
+
+    module = Module()
+    module.params = dict((k, v.get("default")) for k, v in argument_spec().items())
+    module.params.update(name="n", region="x", ssh_password="ssh-pass#w0rd!", registry_key="k",
+                         registry=str(tmp_path / "missing.db"))
+    res = ComputeNodeService(module).run()
     assert res["changed"] and res["node"]["has_ssh_password"]
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_open_registry_for_the_inventory(tmp_path):
+    from ansible_collections.gpufleet.ops.plugins.module_utils.compute.connection import open_registry as open_ro
+    from ansible_collections.gpufleet.ops.plugins.module_utils.compute.errors import RegistryMissing
+    missing = tmp_path / "none" / "reg.db"
+    with pytest.raises(RegistryMissing) as exc:
+        open_ro(str(missing))
+    assert exc.value.field == "registry" and str(missing) in str(exc.value)
+    assert not missing.parent.exists()
+    path = tmp_path / "reg.db"
+    rw = open_registry(str(path))
+    box = SecretBox(rw, "k")
+    rw.update("a", lambda cur: {"name": "a", "secrets": {"client_key": box.encrypt("KEY")}})
+    rw.close()
+    before = path.read_bytes()
+    with open_ro("sqlite://" + str(path)) as conn:
+        records = conn.public_records()
+        with pytest.raises(ComputeError):
+            conn.registry.update("b", lambda cur: {"name": "b"})
+    assert records[0]["name"] == "a" and records[0]["has_client_key"] is True and "secrets" not in records[0]
+    assert path.read_bytes() == before

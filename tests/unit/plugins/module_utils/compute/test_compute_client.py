@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.compute import probe as P
-from tests.support.dockerd import BlackHole, FakeFleet, TLSMaterial, free_port
+from ansible_collections.gpufleet.ops.plugins.module_utils.compute import client as P
+from tests.support.tls import BlackHole, FakeFleet, TLSMaterial, free_port
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +42,35 @@ def test_parse_docker_host(value, expected):
     assert P.parse_docker_host(value) == expected
 
 
-@pytest.mark.parametrize("value", ["ssh://root@h", "tcp://", "tcp://h:notaport", "10.0.0.5:2376"])
+@pytest.mark.parametrize("value", ["ssh://root@h", "tcp://", "tcp://h:notaport", "10.0.0.5:2376",
+                                   # issue 16 item 8 / 10: a traceback, a wrapped port number
+                                   "http://[::1", "tcp://[::1:2376", "tcp://127.0.0.1:99999", "tcp://h:0", "",
+                                   None])
 def test_parse_docker_host_rejects(value):
     with pytest.raises(P.EndpointError):
         P.parse_docker_host(value)
 
 
+def test_parse_docker_host_hides_credentials():
+    with pytest.raises(P.EndpointError) as exc:
+        P.parse_docker_host("tcp://user:hunter2@h:99999")
+    assert "hunter2" not in str(exc.value) and exc.value.field == "docker_host"
+
+
 def test_loopback():
     assert P.is_loopback("tcp://127.0.0.1:2375") and P.is_loopback("tcp://localhost:1")
     assert P.is_loopback("unix:///x") and not P.is_loopback("tcp://10.0.0.1:2375")
+    assert P.is_loopback("tcp://127.255.0.9:2375") and P.is_loopback("tcp://[::1]:2375")
+    # issue 16 item 2: decided from the parsed address, not from a text prefix
+    for host in ("127.attacker.example", "127.0.0.1.nip.io", "localhost.attacker.example", "[::2]", "0.0.0.0"):
+        assert not P.is_loopback("tcp://%s:2375" % host), host
+
+
+def test_api_error_carries_method_url_status_and_message():
+    from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import RequestError
+    err = P.DockerAPIError("GET", "https://127.0.0.1:2376/info", 500, "boom")
+    assert isinstance(err, RequestError)
+    assert err.describe() == "GET https://127.0.0.1:2376/info: HTTP 500: boom"
 
 
 def test_probe_connected_and_engine_facts(tls, fleet):

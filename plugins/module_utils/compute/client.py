@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) 2026, gpufleet.ops maintainers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-
-"""A minimal, fast Docker Engine API probe over ``ssl`` + ``http.client``.
+"""The Docker Engine API transport of the compute domain: a minimal, fast probe
+over ``ssl`` + ``http.client``. It only reads (``GET``), so check mode needs
+nothing here; the registry is where writes are refused in check mode.
 
 Why not docker-py / requests: both honour ``REQUESTS_CA_BUNDLE`` /
 ``CURL_CA_BUNDLE`` and then silently verify the server against the wrong
@@ -13,13 +14,16 @@ on when TLS is on.
 
 A probe does ``GET /_ping``, ``/version`` and ``/info`` on one keep-alive
 connection, all bounded by one deadline, and classifies every failure into a
-short reason (refused, timeout, certificate rejected, wrong CA, ...).
+short reason (refused, timeout, certificate rejected, wrong CA, ...). An HTTP
+answer other than 200 is a ``DockerAPIError`` (method, URL, status, the engine's
+own message); ``probe`` turns every failure into a ``ProbeResult`` and never raises.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -29,8 +33,6 @@ import tempfile
 import threading
 import time
 
-from concurrent.futures import ThreadPoolExecutor
-
 try:
     from cryptography import x509 as _x509
 except ImportError:  # pragma: no cover - only the failure hints get poorer
@@ -39,12 +41,17 @@ except ImportError:  # pragma: no cover - only the failure hints get poorer
 from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.parse import urlparse
 
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import RequestError
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.urls import redact_url
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.workers import bounded_map
+from ansible_collections.gpufleet.ops.plugins.module_utils.compute.errors import ComputeError
+
 CONNECTED = "connected"
 FAILED = "failed"
 UNKNOWN = "unknown"
 
 GPU_RUNTIME_RE = re.compile(r"nvidia|cuda|rocm|amd|habana|gpu|cdi", re.I)
-LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+STATUSES = (CONNECTED, FAILED, UNKNOWN)
 
 
 class Endpoint(object):
@@ -71,38 +78,69 @@ class ProbeResult(object):
                 "duration": round(self.duration, 3)}
 
 
-class EndpointError(ValueError):
-    pass
+class EndpointError(ComputeError):
+    """An endpoint that cannot be used as given (bad address, unusable TLS material)."""
+
+    def __init__(self, msg, field="docker_host", node=None):
+        super(EndpointError, self).__init__(msg, field=field, node=node)
+
+
+class DockerAPIError(RequestError):
+    """The engine answered, but not with what the Docker API promises (status, JSON)."""
 
 
 def parse_docker_host(docker_host):
     """Return (kind, host, port, path) for tcp://, https://, http:// and unix:// URLs."""
-    url = urlparse(docker_host)
-    scheme = (url.scheme or "").lower()
-    if scheme == "unix":
-        path = url.path or url.netloc
-        if not path:
-            raise EndpointError("unix:// address without a socket path")
-        return "unix", None, None, path
-    if scheme not in ("tcp", "https", "http"):
-        raise EndpointError("unsupported scheme %r (use tcp://HOST:PORT, https://, http:// or unix://)" % scheme)
+    if not isinstance(docker_host, str) or not docker_host.strip():
+        raise EndpointError("must be an address such as tcp://10.0.0.5:2376")
+    shown = redact_url(docker_host)
     try:
-        port = url.port
-    except ValueError:
-        raise EndpointError("invalid port in %r" % docker_host)
-    if not url.hostname:
-        raise EndpointError("no host in %r" % docker_host)
-    return scheme, url.hostname, port, None
+        url = urlparse(docker_host)
+        scheme = (url.scheme or "").lower()
+        if scheme == "unix":
+            path = url.path or url.netloc
+            if not path:
+                raise EndpointError("unix:// address without a socket path")
+            return "unix", None, None, path
+        if scheme not in ("tcp", "https", "http"):
+            raise EndpointError("unsupported scheme %r (use tcp://HOST:PORT, https://, http:// or unix://)"
+                                % scheme)
+        try:
+            port = url.port
+        except ValueError:
+            raise EndpointError("invalid port in %r: it must be a number between 1 and 65535" % shown)
+        host = url.hostname
+    except ValueError as exc:  # urllib: unbalanced [ ] of an IPv6 address and the like
+        raise EndpointError("%r is not a valid URL (%s)" % (shown, exc))
+    if not host:
+        raise EndpointError("no host in %r" % shown)
+    if port is not None and not 1 <= port <= 65535:
+        raise EndpointError("invalid port in %r: it must be a number between 1 and 65535" % shown)
+    return scheme, host, port, None
 
 
 def is_loopback(docker_host):
+    """True for a unix socket, an IP in 127.0.0.0/8 or ::1, or the name ``localhost``.
+
+    Decided from the parsed address, never from a prefix of the text: ``127.attacker.example``
+    is a DNS name like any other.
+    """
     try:
         kind, host, _port, _path = parse_docker_host(docker_host)
     except EndpointError:
         return False
     if kind == "unix":
         return True
-    return host in LOOPBACK_NAMES or host.startswith("127.") or host == "::1"
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(u"%s" % host).is_loopback
+    except ValueError:
+        return False
+
+
+def _bracket(host):
+    return "[%s]" % host if ":" in host else host
 
 
 def default_port(tls):
@@ -173,12 +211,12 @@ def build_ssl_context(endpoint):
         try:
             ctx.load_verify_locations(cadata=endpoint.ca_cert)
         except (ssl.SSLError, ValueError) as exc:
-            raise EndpointError("ca_cert is not a usable PEM certificate (%s)" % exc)
+            raise EndpointError("ca_cert is not a usable PEM certificate (%s)" % exc, field="ca_cert")
     else:
         _load_system_store(ctx)
     if endpoint.client_cert or endpoint.client_key:
         if not (endpoint.client_cert and endpoint.client_key):
-            raise EndpointError("client_cert and client_key must be given together")
+            raise EndpointError("client_cert and client_key must be given together", field="client_key")
         tmpdir = tempfile.mkdtemp(prefix="gpufleet-tls-")
         try:
             cert = _write_private(tmpdir, "cert.pem", endpoint.client_cert)
@@ -186,7 +224,8 @@ def build_ssl_context(endpoint):
             try:
                 ctx.load_cert_chain(cert, key)
             except ssl.SSLError as exc:
-                raise EndpointError("client_cert/client_key are not a matching PEM pair (%s)" % exc)
+                raise EndpointError("client_cert/client_key are not a matching PEM pair (%s)" % exc,
+                                    field="client_key")
         finally:
             for name in ("cert.pem", "key.pem"):
                 try:
@@ -257,7 +296,9 @@ def client_cert_hint(endpoint):
 
 def _classify(exc, timeout):
     if isinstance(exc, EndpointError):
-        return str(exc)
+        return exc.msg
+    if isinstance(exc, DockerAPIError):
+        return exc.describe()
     if isinstance(exc, socket.timeout):
         return "timeout: no answer within %gs" % timeout
     if isinstance(exc, ssl.SSLError):
@@ -291,13 +332,17 @@ class DockerClient(object):
         if kind == "https":
             use_tls = True
         if kind == "unix":
+            self.base_url = "unix://" + path
             self.conn = _UnixHTTPConnection(path, self.timeout)
         elif use_tls:
             ctx = contexts.get(endpoint) if contexts is not None else build_ssl_context(endpoint)
-            self.conn = http_client.HTTPSConnection(host, port or default_port(True), timeout=self.timeout,
-                                                    context=ctx)
+            port = port or default_port(True)
+            self.base_url = "https://%s:%d" % (_bracket(host), port)
+            self.conn = http_client.HTTPSConnection(host, port, timeout=self.timeout, context=ctx)
         else:
-            self.conn = http_client.HTTPConnection(host, port or default_port(False), timeout=self.timeout)
+            port = port or default_port(False)
+            self.base_url = "http://%s:%d" % (_bracket(host), port)
+            self.conn = http_client.HTTPConnection(host, port, timeout=self.timeout)
 
     def _remaining(self):
         left = self.deadline - time.time()
@@ -322,13 +367,14 @@ class DockerClient(object):
                 detail = json.loads(detail).get("message", detail)
             except (ValueError, AttributeError):
                 pass
-            raise http_client.HTTPException("GET %s returned HTTP %d %s" % (path, resp.status, detail))
+            raise DockerAPIError("GET", self.base_url + path, resp.status, detail or None)
         if path == "/_ping":
             return body.decode("utf-8", "replace")
         try:
             return json.loads(body.decode("utf-8"))
         except ValueError:
-            raise http_client.HTTPException("GET %s did not return JSON (is this a Docker API?)" % path)
+            raise DockerAPIError("GET", self.base_url + path, resp.status,
+                                 reason="the answer is not JSON (is this a Docker API?)")
 
     def close(self):
         try:
@@ -376,7 +422,7 @@ def probe(endpoint, timeout=5.0, list_containers=False, contexts=None):
             containers = client.get("/containers/json")
         return ProbeResult(CONNECTED, None, engine_facts(version, info), containers, time.time() - start)
     except EndpointError as exc:
-        return ProbeResult(FAILED, str(exc), duration=time.time() - start)
+        return ProbeResult(FAILED, exc.msg, duration=time.time() - start)
     except Exception as exc:  # every failure becomes a reason, never a traceback
         reason = _classify(exc, timeout)
         if reason.startswith(("client certificate rejected", "the server closed", "connection reset")) \
@@ -405,18 +451,8 @@ def running_containers(endpoint, timeout=5.0):
 
 
 def probe_many(endpoints, timeout=5.0, max_workers=128):
-    """Probe ``{key: Endpoint}`` concurrently; return ``{key: ProbeResult}``."""
-    results = {}
-    if not endpoints:
-        return results
-    workers = max(1, min(int(max_workers), len(endpoints)))
+    """Probe ``{key: Endpoint}`` concurrently (``common.workers.bounded_map``); return ``{key: ProbeResult}``."""
     contexts = ContextCache()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = dict((pool.submit(probe, ep, timeout, False, contexts), key) for key, ep in endpoints.items())
-        for future, key in futures.items():
-            results[key] = future.result()
-    return results
-
-
-__all__ = ["Endpoint", "ProbeResult", "probe", "probe_many", "running_containers", "parse_docker_host",
-           "is_loopback", "CONNECTED", "FAILED", "UNKNOWN"]
+    keys = list(endpoints)
+    results = bounded_map(lambda key: probe(endpoints[key], timeout, False, contexts), keys, max_workers)
+    return dict(zip(keys, results))
