@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -59,9 +60,9 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render as R
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import validation
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.spec import parse_spec
 
 
 def _plain(value):
@@ -89,7 +90,7 @@ def gpuctl_manifests(data, namespace="default", pools=None):
         if pools is not None:
             pool_defs = {}
             for i, pool in enumerate(_plain(pools)):
-                parsed = parse_spec(pool, prefix="pools[%d]" % i)
+                parsed = validation.parse_spec(pool, prefix="pools[%d]" % i)
                 if parsed["kind"] != "resource":
                     raise SpecError([("kind", "pools must be kind 'resource'")], prefix="pools[%d]" % i)
                 pool_defs[parsed["pool"]["name"]] = parsed
@@ -97,13 +98,13 @@ def gpuctl_manifests(data, namespace="default", pools=None):
         counts = {}
         for i, doc in enumerate(docs):
             label = "spec[%d]" % i if isinstance(data, list) else None
-            spec = parse_spec(doc, prefix=label)
+            spec = validation.parse_spec(doc, prefix=label)
             if pool_defs is not None and spec["kind"] != "resource":
                 pool = (spec.get("resources") or {}).get("pool")
-                R.check_quota(spec, pool_defs.get(pool), counts.get(pool, 0), path_prefix=label)
+                validation.check_quota(spec, pool_defs.get(pool), counts.get(pool, 0), path_prefix=label)
                 if pool:
                     counts[pool] = counts.get(pool, 0) + 1
-            out.extend(R.render(spec, namespace, validated=True))
+            out.extend(render.render(spec, namespace, validated=True))
         return out
     except SpecError as exc:
         raise AnsibleFilterError(exc.msg)

@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -138,14 +139,14 @@ node:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import common
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.nodes import NodeInfo
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import run_module
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import connection
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.service import GpuNodeInfoService
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=common.argument_spec(
+        argument_spec=connection.argument_spec(
             name=dict(type="str"),
             pool=dict(type="str"),
             gpu_type=dict(type="str"),
@@ -159,19 +160,7 @@ def main():
         mutually_exclusive=[("name", "pool"), ("name", "gpu_type"), ("name", "status"), ("name", "gpu_labels")],
         supports_check_mode=True,
     )
-    p = module.params
-
-    def work():
-        if p["page"] < 1 or p["page_size"] < 1:
-            raise SpecError([("page" if p["page"] < 1 else "page_size", "must be >= 1")])
-        info = NodeInfo(common.client(module), p["gpu_type_label"])
-        if p["name"]:
-            return dict(changed=False, node=info.describe(p["name"]))
-        if p["gpu_labels"]:
-            return dict(changed=False, **info.gpu_labels())
-        return dict(changed=False, **info.list(p["pool"], p["gpu_type"], p["status"], p["label_key"], p["page"], p["page_size"]))
-
-    module.exit_json(**common.run(module, work))
+    run_module(module, GpuNodeInfoService(module).run)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -218,23 +219,14 @@ jobs:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import apply as A
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import common
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.jobs import JobManager
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.spec import job_names_unique
-
-
-PREFETCH_FROM = 3  # jobs per task from which one list per kind beats a GET per object
-
-
-def _public(result):
-    return dict((k, v) for k, v in result.items() if not k.startswith("_"))
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import run_module
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import connection
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.service import JobService
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=common.argument_spec(
+        argument_spec=connection.argument_spec(
             spec=dict(type="raw"),
             src=dict(type="list", elements="path"),
             name=dict(type="str"),
@@ -250,51 +242,7 @@ def main():
         mutually_exclusive=[("spec", "name"), ("src", "name")],
         supports_check_mode=True,
     )
-    p = module.params
-    if p["name"] and p["state"] == "present":
-        module.fail_json(msg="state=present needs spec or src (name alone can only delete, pause or resume a job)")
-
-    def work():
-        client = common.client(module)
-        mgr = JobManager(client, p["namespace"], p["pool_namespace"], module.check_mode)
-        results, changes = [], []
-        if p["name"]:
-            if p["state"] == "absent":
-                res = mgr.absent(p["name"], force=p["force"])
-            else:
-                res = mgr.set_paused_by_name(p["name"], p["state"] == "paused")
-            results.append(res)
-        else:
-            specs = common.load_specs(module)
-            job_names_unique([item[1] for item in specs])
-            if len(specs) >= PREFETCH_FROM and p["state"] != "absent":
-                mgr.prefetch()
-            pools = [label or "spec" for label, spec in specs if spec["kind"] == "resource"]
-            if pools:
-                raise SpecError([("%s: kind" % label, "'resource' is a pool; use gpufleet.ops.gpuctl_pool") for label in pools])
-            if p["state"] == "absent":
-                for item in specs:
-                    results.append(mgr.absent(item[1]["job"]["name"], kind=item[1]["kind"], force=p["force"]))
-            else:
-                # plan every job (reads, quota checks) before the first write
-                plans = [mgr.plan(spec, p["state"], force=p["force"], label=label) for label, spec in specs]
-                results = [mgr.apply(planned) for planned in plans]
-        if p["wait"] and p["state"] in ("present", "resumed"):
-            for res in results:
-                mgr.wait(res, p["wait_for"], p["wait_timeout"])
-        for res in results:
-            changes.extend(res.get("_changes") or [])
-        out = dict(changed=any(r["changed"] for r in results), jobs=[_public(r) for r in results])
-        if results:
-            out["job_id"] = results[0]["job_id"]
-            out["status"] = results[0]["status"]
-        if module._diff:
-            out["diff"] = A.diff_of(changes)
-        for warning in mgr.warnings:
-            module.warn(warning)
-        return out
-
-    module.exit_json(**common.run(module, work))
+    run_module(module, JobService(module).run)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -238,14 +239,14 @@ last_timestamp:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import common
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.jobs import JobInfo
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import run_module
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import connection
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.service import JobInfoService
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=common.argument_spec(
+        argument_spec=connection.argument_spec(
             name=dict(type="str"),
             namespace=dict(type="str"),
             kind=dict(type="str", choices=["training", "inference", "notebook"]),
@@ -263,23 +264,7 @@ def main():
         required_by={"pod": "name", "keyword": "name", "container": "name"},
         supports_check_mode=True,
     )
-    p = module.params
-
-    def work():
-        if p["page"] < 1 or p["page_size"] < 1:
-            raise SpecError([("page" if p["page"] < 1 else "page_size", "must be >= 1")])
-        if p["tail"] < 0:
-            raise SpecError([("tail", "must be >= 0")])
-        if p["logs"] and not p["name"]:
-            raise SpecError([("logs", "needs name (which job's logs)")])
-        info = JobInfo(common.client(module), p["namespace"])
-        if p["name"] and p["logs"]:
-            return dict(changed=False, **info.logs(p["name"], p["tail"], p["keyword"], p["pod"], p["container"]))
-        if p["name"]:
-            return dict(changed=False, job=info.describe(p["name"], p["events"]))
-        return dict(changed=False, **info.list(p["kind"], p["pool"], p["status"], p["page"], p["page_size"]))
-
-    module.exit_json(**common.run(module, work))
+    run_module(module, JobInfoService(module).run)
 
 
 if __name__ == "__main__":

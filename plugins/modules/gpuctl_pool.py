@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -155,23 +156,14 @@ pools:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import apply as A
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import common
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolManager
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.spec import DNS1123, job_names_unique
-
-
-def _node_diff(entries, before, after):
-    for name, old, new in entries:
-        key = "Node/%s" % name
-        before.setdefault(key, {"metadata": {"labels": {}}})["metadata"]["labels"].update(old)
-        after.setdefault(key, {"metadata": {"labels": {}}})["metadata"]["labels"].update(new)
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import run_module
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import connection
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.service import PoolService
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=common.argument_spec(
+        argument_spec=connection.argument_spec(
             spec=dict(type="raw"),
             src=dict(type="list", elements="path"),
             name=dict(type="str"),
@@ -186,55 +178,7 @@ def main():
         mutually_exclusive=[("spec", "name"), ("src", "name")],
         supports_check_mode=True,
     )
-    p = module.params
-
-    def work():
-        client = common.client(module)
-        mgr = PoolManager(client, p["namespace"], module.check_mode)
-        results, changes, node_entries = [], [], []
-        if p["name"]:
-            if not DNS1123.match(p["name"]):
-                raise SpecError([("name", "must be a pool name (DNS-1123 label), got %r" % p["name"])])
-            if p["state"] == "absent":
-                res = mgr.absent(p["name"], p["unlabel_nodes"], p["force"])
-            else:
-                if not p["add_nodes"] and not p["remove_nodes"]:
-                    raise SpecError([("name", "with name and state=present, give add_nodes or remove_nodes (or use spec/src)")])
-                entries = []
-                if p["add_nodes"]:
-                    entries += mgr.add_nodes(p["name"], p["add_nodes"])
-                if p["remove_nodes"]:
-                    entries += mgr.remove_nodes(p["name"], p["remove_nodes"])
-                res = {"name": p["name"], "changed": bool(entries), "status": "updated" if entries else "unchanged",
-                       "nodes_labelled": [e[0] for e in entries if any(v is not None for v in e[2].values())],
-                       "nodes_unlabelled": [e[0] for e in entries if all(v is None for v in e[2].values())],
-                       "_node_diff": entries}
-            results.append(res)
-        else:
-            specs = common.load_specs(module)
-            bad = [(label or "spec", s["kind"]) for label, s in specs if s["kind"] != "resource"]
-            if bad:
-                raise SpecError([("%s: kind" % label, "'%s' is a job; use gpufleet.ops.gpuctl_job" % kind) for label, kind in bad])
-            job_names_unique([item[1] for item in specs])
-            if p["state"] == "absent":
-                for item in specs:
-                    results.append(mgr.absent(item[1]["pool"]["name"], p["unlabel_nodes"], p["force"]))
-            else:
-                # check every pool's nodes before the first write
-                plans = [mgr.plan(spec, label) for label, spec in specs]
-                results = [mgr.apply(planned) for planned in plans]
-        for res in results:
-            changes.extend(res.get("_changes") or [])
-            node_entries.extend(res.get("_node_diff") or [])
-        out = dict(changed=any(r["changed"] for r in results),
-                   pools=[dict((k, v) for k, v in r.items() if not k.startswith("_")) for r in results])
-        if module._diff:
-            diff = A.diff_of(changes)
-            _node_diff(node_entries, diff["before"], diff["after"])
-            out["diff"] = diff
-        return out
-
-    module.exit_json(**common.run(module, work))
+    run_module(module, PoolService(module).run)
 
 
 if __name__ == "__main__":

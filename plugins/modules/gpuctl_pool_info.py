@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -113,28 +114,21 @@ pool:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import common
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolInfo
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import run_module
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import connection
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.service import PoolInfoService
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=common.argument_spec(
+        argument_spec=connection.argument_spec(
             name=dict(type="str"),
             namespace=dict(type="str", default="gpuctl-system"),
             gpu_type_label=dict(type="str", default="nvidia.com/gpu-type"),
         ),
         supports_check_mode=True,
     )
-    p = module.params
-
-    def work():
-        info = PoolInfo(common.client(module), p["namespace"], p["gpu_type_label"])
-        if p["name"]:
-            return dict(changed=False, pool=info.describe(p["name"]))
-        return dict(changed=False, **info.list())
-
-    module.exit_json(**common.run(module, work))
+    run_module(module, PoolInfoService(module).run)
 
 
 if __name__ == "__main__":

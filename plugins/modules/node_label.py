@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -124,14 +125,14 @@ value:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import common
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.nodes import NodeLabeler, validate_label_key, validate_label_value
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import run_module
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import connection
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.service import NodeLabelService
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=common.argument_spec(
+        argument_spec=connection.argument_spec(
             nodes=dict(type="list", elements="str", required=True),
             key=dict(type="str", required=True, no_log=False),
             value=dict(type="str"),
@@ -141,40 +142,7 @@ def main():
         required_if=[("state", "present", ["value"])],
         supports_check_mode=True,
     )
-    p = module.params
-
-    def work():
-        errors = []
-        reason = validate_label_key(p["key"])
-        if reason:
-            errors.append(("key", reason))
-        if p["state"] == "present":
-            reason = validate_label_value(p["value"])
-            if reason:
-                errors.append(("value", reason))
-        if not p["nodes"]:
-            errors.append(("nodes", "must name at least one node"))
-        if errors:
-            raise SpecError(errors)
-        out = NodeLabeler(common.client(module), module.check_mode).run(p["nodes"], p["key"], p["value"], p["state"], p["overwrite"])
-        if p["state"] == "query":
-            out["changed"] = False
-            if len(p["nodes"]) == 1 and out["success"]:
-                out["value"] = out["results"][0]["value"]
-        if module._diff and p["state"] != "query":
-            before, after = {}, {}
-            for res in out["results"]:
-                if res.get("changed"):
-                    before["Node/%s" % res["node_name"]] = {p["key"]: res.get("previous_value")}
-                    after["Node/%s" % res["node_name"]] = {p["key"]: res.get("value")}
-            out["diff"] = {"before": before, "after": after}
-        if out["failures"]:
-            reasons = "; ".join("%s: %s" % (f["node_name"], f["message"]) for f in out["failures"])
-            out["msg"] = "%d of %d node(s) failed: %s" % (len(out["failures"]), len(p["nodes"]), reasons)
-            module.fail_json(**out)
-        return out
-
-    module.exit_json(**common.run(module, work))
+    run_module(module, NodeLabelService(module).run)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The gpuctl modules through real ansible-playbook against the fake Kubernetes API server."""
 
 from __future__ import absolute_import, division, print_function
@@ -19,7 +20,12 @@ FIXTURES = os.path.abspath(os.path.join(HERE, "..", "fixtures", "gpuctl"))
 
 
 def writes(server, since=0):
-    return [r for r in server.requests[since:] if r[0] not in ("GET",)]
+    """Requests that could change the cluster: check mode's server-side dry runs (dryRun=All) do not."""
+    return [r for r in server.requests[since:] if r[0] not in ("GET",) and "dryRun=All" not in r[1]]
+
+
+def dry_runs(server, since=0):
+    return [r for r in server.requests[since:] if "dryRun=All" in r[1]]
 
 
 @pytest.fixture
@@ -46,6 +52,7 @@ def test_submit_check_mode_real_and_idempotent(cluster):
     check = play("submit.yml", cluster, check=True, diff=True)
     assert check.rc == 0, check.stdout[-3000:]
     assert writes(cluster) == [], "check mode must not write"
+    assert {r[0] for r in dry_runs(cluster)} == {"POST", "PATCH"}, "check mode asks the server (dry runs): pools, labels, jobs"
     task = check.task("Submit jobs")
     assert task["changed"] is True
     assert {j["status"] for j in task["jobs"]} == {"pending"}
@@ -118,12 +125,12 @@ def test_lifecycle(cluster):
 
 
 def test_invalid_requests_fail_cleanly_without_writes(cluster):
+    from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.connection import client_from_params
     from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.jobs import JobManager
-    from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.kube import KubeClient
     from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolManager
-    from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.spec import load_documents, parse_documents, parse_spec
+    from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.validation import load_documents, parse_documents, parse_spec
 
-    client = KubeClient({"host": cluster.url})
+    client = client_from_params({"host": cluster.url})
     with open(os.path.join(FIXTURES, "test-pools.yaml"), encoding="utf-8") as handle:
         for spec in parse_documents(load_documents(handle.read())):
             PoolManager(client).ensure(spec)

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Turn a validated gpuctl spec into Kubernetes manifests. Pure functions, no cluster.
 
 training  -> PriorityClass (if priority) + headless Service + Indexed Job (torchrun/DeepSpeed env)
@@ -16,25 +17,10 @@ import hashlib
 import json
 import re
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.spec import gpu_share_limits, parse_spec
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import names
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.validation import gpu_share_limits, parse_spec
 
-MANAGED_BY = "gpuctl"
-L_MANAGED = "app.kubernetes.io/managed-by"
-L_JOB = "gpuctl/job"
-L_JOB_ID = "gpuctl/job-id"
-L_KIND = "gpuctl/kind"
-L_POOL = "gpuctl/pool"
-L_TYPE = "gpuctl/type"
-A_SPEC = "gpuctl/spec"
-A_DESCRIPTION = "gpuctl/description"
-A_PAUSED = "gpuctl/paused-replicas"
-GPU_TYPE_LABEL = "nvidia.com/gpu-type"
-GPU_RESOURCE = "nvidia.com/gpu"
-HAMI_MEM = "nvidia.com/gpumem"
-HAMI_CORES = "nvidia.com/gpucores"
 MASTER_PORT = 29500
-POOL_CM_PREFIX = "gpuctl-pool-"
 PRIORITY_VALUES = {"high": 100000, "medium": 50000, "low": 10000}
 DCGM_GPU_UTIL = "DCGM_FI_DEV_GPU_UTIL"
 DCGM_MEM_UTIL = "DCGM_FI_DEV_MEM_COPY_UTIL"
@@ -50,28 +36,20 @@ def spec_name(spec):
     return spec["pool"]["name"] if spec["kind"] == "resource" else spec["job"]["name"]
 
 
-def priority_class_name(priority):
-    return "gpuctl-%s" % priority
-
-
-def pool_configmap_name(pool):
-    return POOL_CM_PREFIX + pool
-
-
 def _labels(spec, namespace):
     name = spec["job"]["name"]
-    labels = {L_MANAGED: MANAGED_BY, L_JOB: name, L_JOB_ID: job_id(name, namespace), L_KIND: spec["kind"]}
+    labels = {names.LABEL_MANAGED_BY: names.MANAGED_BY, names.LABEL_JOB: name, names.LABEL_JOB_ID: job_id(name, namespace), names.LABEL_KIND: spec["kind"]}
     pool = (spec.get("resources") or {}).get("pool")
     if pool:
-        labels[L_POOL] = pool
+        labels[names.LABEL_POOL] = pool
     return labels
 
 
 def _annotations(spec):
-    ann = {A_SPEC: json.dumps(spec, sort_keys=True, separators=(",", ":"))}
+    ann = {names.ANNOTATION_SPEC: json.dumps(spec, sort_keys=True, separators=(",", ":"))}
     desc = spec["job"].get("description")
     if desc:
-        ann[A_DESCRIPTION] = desc
+        ann[names.ANNOTATION_DESCRIPTION] = desc
     return ann
 
 
@@ -89,12 +67,12 @@ def _resources_block(res, gpus_per_pod):
     if res.get("memory") is not None:
         requests["memory"] = limits["memory"] = res["memory"]
     if gpus_per_pod:
-        limits[GPU_RESOURCE] = str(gpus_per_pod)
+        limits[names.GPU_RESOURCE] = str(gpus_per_pod)
         share = gpu_share_limits(res.get("gpu_share"))
         if "memory_mib" in share:
-            limits[HAMI_MEM] = str(share["memory_mib"])
+            limits[names.HAMI_MEMORY] = str(share["memory_mib"])
         if "cores" in share:
-            limits[HAMI_CORES] = str(share["cores"])
+            limits[names.HAMI_CORES] = str(share["cores"])
     out = {}
     if limits:
         out["limits"] = limits
@@ -139,19 +117,19 @@ def _pod_spec(spec, container, volumes):
     pod = {"containers": [container]}
     selector = {}
     if res.get("pool"):
-        selector[L_POOL] = res["pool"]
+        selector[names.LABEL_POOL] = res["pool"]
     if res.get("gpu-type"):
-        selector[GPU_TYPE_LABEL] = res["gpu-type"]
+        selector[names.GPU_TYPE_LABEL] = res["gpu-type"]
     if selector:
         pod["nodeSelector"] = selector
     if spec["environment"].get("imagePullSecret"):
         pod["imagePullSecrets"] = [{"name": spec["environment"]["imagePullSecret"]}]
     if spec["job"].get("priority"):
-        pod["priorityClassName"] = priority_class_name(spec["job"]["priority"])
+        pod["priorityClassName"] = names.priority_class_name(spec["job"]["priority"])
     if volumes:
         pod["volumes"] = volumes
     if res.get("gpu"):
-        pod["tolerations"] = [{"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}]
+        pod["tolerations"] = [{"key": names.GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}]
     return pod
 
 
@@ -172,7 +150,7 @@ def _container(spec, name, env, mounts, gpus_per_pod, ports=None):
 
 def _priority_class(priority):
     return {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
-            "metadata": {"name": priority_class_name(priority), "labels": {L_MANAGED: MANAGED_BY}},
+            "metadata": {"name": names.priority_class_name(priority), "labels": {names.LABEL_MANAGED_BY: names.MANAGED_BY}},
             "value": PRIORITY_VALUES[priority], "globalDefault": False,
             "preemptionPolicy": "PreemptLowerPriority",
             "description": "gpuctl priority '%s'" % priority}
@@ -213,7 +191,7 @@ def render_training(spec, namespace):
     if job.get("priority"):
         out.append(_priority_class(job["priority"]))
     out.append({"apiVersion": "v1", "kind": "Service", "metadata": _meta(spec, namespace, with_spec=False),
-                "spec": {"clusterIP": "None", "publishNotReadyAddresses": True, "selector": {L_JOB: name},
+                "spec": {"clusterIP": "None", "publishNotReadyAddresses": True, "selector": {names.LABEL_JOB: name},
                          "ports": [{"name": "master", "port": MASTER_PORT, "targetPort": MASTER_PORT, "protocol": "TCP"}]}})
     out.append({"apiVersion": "batch/v1", "kind": "Job", "metadata": _meta(spec, namespace),
                 "spec": {"completionMode": "Indexed", "completions": nodes, "parallelism": nodes,
@@ -242,13 +220,13 @@ def _deployment(spec, namespace, replicas, container, pod):
     name = spec["job"]["name"]
     labels = _labels(spec, namespace)
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(spec, namespace),
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {L_JOB: name}},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {names.LABEL_JOB: name}},
                      "template": {"metadata": {"labels": labels}, "spec": pod}}}
 
 
 def _service(spec, namespace, port, target):
     return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(spec, namespace, with_spec=False),
-            "spec": {"type": "ClusterIP", "selector": {L_JOB: spec["job"]["name"]},
+            "spec": {"type": "ClusterIP", "selector": {names.LABEL_JOB: spec["job"]["name"]},
                      "ports": [{"name": "http", "port": port, "targetPort": target, "protocol": "TCP"}]}}
 
 
@@ -338,33 +316,13 @@ def render_pool(spec, namespace):
             "quota": json.dumps(spec.get("quota") or {}, sort_keys=True),
             "spec": json.dumps(spec, sort_keys=True, separators=(",", ":"))}
     return [{"apiVersion": "v1", "kind": "ConfigMap",
-             "metadata": {"name": pool_configmap_name(pool["name"]), "namespace": namespace,
-                          "labels": {L_MANAGED: MANAGED_BY, L_TYPE: "pool", L_POOL: pool["name"]}},
+             "metadata": {"name": names.pool_configmap_name(pool["name"]), "namespace": namespace,
+                          "labels": {names.LABEL_MANAGED_BY: names.MANAGED_BY, names.LABEL_TYPE: "pool", names.LABEL_POOL: pool["name"]}},
              "data": data}]
 
 
 RENDERERS = {"training": render_training, "inference": render_inference,
              "notebook": render_notebook, "resource": render_pool}
-
-
-def check_quota(spec, pool_def, existing_jobs=0, path_prefix=None):
-    """Enforce a pool's quota on a job spec. pool_def: parsed resource spec or None (pool missing)."""
-    res = spec.get("resources") or {}
-    pool = res.get("pool")
-    if not pool:
-        return
-    errors = []
-    if pool_def is None:
-        errors.append(("resources.pool", "pool '%s' does not exist" % pool))
-    else:
-        quota = pool_def.get("quota") or {}
-        gpu = res.get("gpu") or 0
-        if quota.get("maxGpuPerJob") is not None and gpu > quota["maxGpuPerJob"]:
-            errors.append(("resources.gpu", "%d GPUs exceed pool '%s' quota maxGpuPerJob=%d" % (gpu, pool, quota["maxGpuPerJob"])))
-        if quota.get("maxJobs") is not None and existing_jobs >= quota["maxJobs"]:
-            errors.append(("resources.pool", "pool '%s' already runs %d job(s), its quota maxJobs=%d" % (pool, existing_jobs, quota["maxJobs"])))
-    if errors:
-        raise SpecError(errors, prefix=path_prefix)
 
 
 def render(spec, namespace="default", validated=False):

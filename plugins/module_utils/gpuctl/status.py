@@ -1,14 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Derive the seed's job, node and GPU figures from Kubernetes objects. Pure functions."""
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The read model: the seed's job, node and GPU figures derived from Kubernetes objects. Pure functions.
+
+Used by the info readers and by the inventory plugin (``node_summary``, ``pods_by_node``).
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render as R
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import names
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.quantity import parse_quantity
 
 ACTIVE_PHASES = ("Pending", "Running")
@@ -16,7 +20,7 @@ ACTIVE_PHASES = ("Pending", "Running")
 
 def stored_spec(obj):
     try:
-        return json.loads(((obj.get("metadata") or {}).get("annotations") or {}).get(R.A_SPEC) or "{}")
+        return json.loads(((obj.get("metadata") or {}).get("annotations") or {}).get(names.ANNOTATION_SPEC) or "{}")
     except ValueError:
         return {}
 
@@ -60,7 +64,7 @@ def pod_gpus(pod):
     for container in (pod.get("spec") or {}).get("containers") or []:
         limits = (container.get("resources") or {}).get("limits") or {}
         try:
-            total += int(parse_quantity(str(limits.get(R.GPU_RESOURCE, "0"))))
+            total += int(parse_quantity(str(limits.get(names.GPU_RESOURCE, "0"))))
         except ValueError:
             pass
     return total
@@ -91,7 +95,7 @@ def progress(obj, pods):
         return 100
     reported = []
     for pod in pods:
-        val = ((pod.get("metadata") or {}).get("annotations") or {}).get("gpuctl/progress")
+        val = ((pod.get("metadata") or {}).get("annotations") or {}).get(names.ANNOTATION_PROGRESS)
         try:
             reported.append(float(val))
         except (TypeError, ValueError):
@@ -112,11 +116,11 @@ def job_summary(obj, pods=()):
         starts = [p.get("status", {}).get("startTime") for p in pods if p.get("status", {}).get("startTime")]
         started = min(starts) if starts else None
     return {
-        "job_id": labels.get(R.L_JOB_ID),
-        "name": labels.get(R.L_JOB) or obj["metadata"]["name"],
+        "job_id": labels.get(names.LABEL_JOB_ID),
+        "name": labels.get(names.LABEL_JOB) or obj["metadata"]["name"],
         "namespace": obj["metadata"].get("namespace"),
-        "kind": labels.get(R.L_KIND) or spec.get("kind"),
-        "pool": labels.get(R.L_POOL),
+        "kind": labels.get(names.LABEL_KIND) or spec.get("kind"),
+        "pool": labels.get(names.LABEL_POOL),
         "status": workload_status(obj),
         "gpu": res.get("gpu") or 0,
         "gpu_type": res.get("gpu-type"),
@@ -127,11 +131,11 @@ def job_summary(obj, pods=()):
     }
 
 
-def node_gpu_type(node, label=R.GPU_TYPE_LABEL):
+def node_gpu_type(node, label=names.GPU_TYPE_LABEL):
     labels = labels_of(node)
     if labels.get(label):
         return labels[label]
-    return labels.get("nvidia.com/gpu.product")
+    return labels.get(names.GPU_PRODUCT_LABEL)
 
 
 def node_status(node):
@@ -147,7 +151,7 @@ def node_status(node):
 def node_gpu_total(node):
     alloc = (node.get("status") or {}).get("allocatable") or {}
     try:
-        return int(parse_quantity(str(alloc.get(R.GPU_RESOURCE, "0"))))
+        return int(parse_quantity(str(alloc.get(names.GPU_RESOURCE, "0"))))
     except ValueError:
         return 0
 
@@ -161,11 +165,11 @@ def pods_by_node(pods):
     return out
 
 
-def node_summary(node, node_pods, gpu_type_label=R.GPU_TYPE_LABEL):
+def node_summary(node, node_pods, gpu_type_label=names.GPU_TYPE_LABEL):
     total = node_gpu_total(node)
     used = sum(pod_gpus(p) for p in node_pods)
     alloc = (node.get("status") or {}).get("allocatable") or {}
-    pool = labels_of(node).get(R.L_POOL)
+    pool = labels_of(node).get(names.LABEL_POOL)
     return {
         "node_name": node["metadata"]["name"],
         "status": node_status(node),
@@ -192,7 +196,7 @@ def quantity(text):
         return 0.0
 
 
-def node_detail(node, node_pods, gpu_type_label=R.GPU_TYPE_LABEL):
+def node_detail(node, node_pods, gpu_type_label=names.GPU_TYPE_LABEL):
     out = node_summary(node, node_pods, gpu_type_label)
     status = node.get("status") or {}
     alloc = status.get("allocatable") or {}
@@ -211,9 +215,9 @@ def node_detail(node, node_pods, gpu_type_label=R.GPU_TYPE_LABEL):
     jobs = {}
     for pod in node_pods:
         lab = labels_of(pod)
-        if lab.get(R.L_JOB):
-            blank = {"job_id": lab.get(R.L_JOB_ID), "name": lab[R.L_JOB], "namespace": pod["metadata"].get("namespace"), "gpu": 0}
-            entry = jobs.setdefault(lab.get(R.L_JOB_ID), blank)
+        if lab.get(names.LABEL_JOB):
+            blank = {"job_id": lab.get(names.LABEL_JOB_ID), "name": lab[names.LABEL_JOB], "namespace": pod["metadata"].get("namespace"), "gpu": 0}
+            entry = jobs.setdefault(lab.get(names.LABEL_JOB_ID), blank)
             entry["gpu"] += pod_gpus(pod)
     out["running_jobs"] = sorted(jobs.values(), key=lambda j: j["name"])
     beats = [c.get("lastHeartbeatTime") for c in conds if c.get("lastHeartbeatTime")]

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A small, stateful, *honest* fake Kubernetes API server for tests.
 
 It speaks enough of the real API for the official ``kubernetes`` Python client and
@@ -12,9 +13,14 @@ Deployments get Pods bound to Nodes with free ``nvidia.com/gpu``.
 
 What it does not implement answers loudly: unknown paths 404 with a message naming
 fake_k8s (and are recorded in ``unhandled``), watch / exec / deletecollection /
-server-side apply answer 501. Strategic merge patch is treated as JSON merge patch
-(lists are replaced, not merged by key), and deletions are immediate (no
-terminating phase; the grace period is recorded in ``deletions``).
+server-side apply answer 501. Patches are applied by the fake's own engines
+(``patches.py``: RFC 7386 merge patch, Kubernetes strategic merge patch with merge
+keys and directives, RFC 6902 JSON patch), never by the client's code. ``dryRun=All``
+validates and computes the result of a write and persists nothing; other dryRun values
+are refused as the API server refuses them. Deletions are immediate unless the object
+has finalizers: then it gets ``deletionTimestamp`` and stays until an update removes the
+last finalizer (no new finalizer may be added meanwhile). Grace periods are recorded in
+``deletions``, not simulated. ``fail_next`` makes the next requests of a method fail.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,6 +34,8 @@ import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.fake_k8s.patches import PatchError, json_merge_patch, strategic_merge_patch
 
 GPU = "nvidia.com/gpu"
 
@@ -61,18 +69,6 @@ class HttpError(Exception):
 def status_body(code, reason, message):
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
             "message": message, "reason": reason, "code": code}
-
-
-def merge_patch(target, patch):
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    out = copy.deepcopy(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = merge_patch(out.get(key), value)
-    return out
 
 
 def json_patch(target, ops):
@@ -182,6 +178,27 @@ def field_matcher(text):
     return lambda obj: all(t(obj) for t in tests)
 
 
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def _validate_metadata(kind, meta):
+    """What the API server's ObjectMeta validation refuses with 422: label keys and values, finalizer names."""
+    name = meta.get("name")
+    for key, val in (meta.get("labels") or {}).items():
+        prefix, dummy, label = key.rpartition("/")
+        if (prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN.match(prefix))) or len(label) > 63 or not LABEL_NAME.match(label):
+            raise HttpError(422, "Invalid", '%s "%s" is invalid: metadata.labels: Invalid value: "%s": name part must consist of '
+                            "alphanumeric characters, '-', '_' or '.'" % (kind, name, key))
+        if not isinstance(val, str) or len(val) > 63 or not LABEL_VALUE.match(val):
+            raise HttpError(422, "Invalid", '%s "%s" is invalid: metadata.labels: Invalid value: "%s"' % (kind, name, val))
+    for finalizer in meta.get("finalizers") or []:
+        if not isinstance(finalizer, str) or "/" not in finalizer and finalizer not in ("orphan", "foregroundDeletion", "kubernetes"):
+            raise HttpError(422, "Invalid", '%s "%s" is invalid: metadata.finalizers: Invalid value: "%s": '
+                            "name is neither a standard finalizer name nor is it fully qualified" % (kind, name, finalizer))
+
+
 def _without_status(obj):
     return dict((k, v) for k, v in obj.items() if k != "status")
 
@@ -210,6 +227,7 @@ class FakeCluster(object):
         self.pod_usage = {}
         self.counter = 0
         self.token = None
+        self.faults = []
         for ns in ("default", "kube-system", "gpuctl-system"):
             self._store(("", "v1", "namespaces"), None,
                         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}, "spec": {}, "status": {"phase": "Active"}})
@@ -278,6 +296,16 @@ class FakeCluster(object):
     def count_requests(self, since=0):
         with self.lock:
             return len(self.requests) - since
+
+    def persisted_writes(self):
+        """Requests that could have changed the cluster: every non-GET that was not a dry run."""
+        with self.lock:
+            return [r for r in self.requests if r[0] != "GET" and "dryRun=All" not in r[1]]
+
+    def fail_next(self, method, code, count=1):
+        """Answer the next ``count`` ``method`` requests with HTTP ``code`` (503: a busy API server)."""
+        with self.lock:
+            self.faults.append([method, code, count])
 
     # ------------------------------------------------------------ simulated controllers
     def _event(self, ns, obj, reason, message, etype="Normal"):
@@ -483,6 +511,11 @@ class FakeCluster(object):
 
     def handle(self, method, path, query, body, ctype):
         with self.lock:
+            for fault in self.faults:
+                if fault[0] == method and fault[2] > 0:
+                    fault[2] -= 1
+                    raise HttpError(fault[1], "ServiceUnavailable" if fault[1] == 503 else "InternalError",
+                                    "fake_k8s: injected fault (HTTP %d)" % fault[1])
             disc = self.discovery(path) if method == "GET" else None
             if disc is not None:
                 return 200, disc
@@ -499,6 +532,9 @@ class FakeCluster(object):
                 raise HttpError(404, "NotFound", "fake_k8s: subresource %s/%s is not implemented" % (res[2], sub))
             if namespaced and ns and res[2] != "namespaces" and ("namespaces", "", ns) not in self.objects and method in ("POST",):
                 raise HttpError(404, "NotFound", 'namespaces "%s" not found' % ns)
+            if "dryRun" in query and query["dryRun"] != "All":
+                raise HttpError(400, "BadRequest", 'Invalid dry run value: dryRun: Unsupported value: "%s": supported values: "All"'
+                                % query["dryRun"])
             dry = query.get("dryRun") == "All"
             if res[0] == "metrics.k8s.io":
                 if method != "GET":
@@ -568,9 +604,7 @@ class FakeCluster(object):
             raise HttpError(422, "Invalid", "%s is invalid: metadata.name: Required value: name or generateName is required" % kind)
         if ns and meta.get("namespace") not in (None, ns):
             raise HttpError(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request")
-        for key, val in (meta.get("labels") or {}).items():
-            if not isinstance(val, str) or len(val) > 63 or not re.match(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", val):
-                raise HttpError(422, "Invalid", '%s "%s" is invalid: metadata.labels: Invalid value: "%s"' % (kind, meta.get("name"), val))
+        _validate_metadata(kind, meta)
         body["apiVersion"], body["kind"] = api_version, kind
 
     def _create(self, res, ns, body, dry):
@@ -579,15 +613,21 @@ class FakeCluster(object):
         if not meta.get("name"):
             self.counter += 1
             meta["name"] = "%s%05x" % (meta["generateName"], self.counter)
-        if (res[2], ns or "", meta["name"]) in self.objects:
+        existing = self.objects.get((res[2], ns or "", meta["name"]))
+        if existing is not None:
             group_res = res[2] if not res[0] else "%s.%s" % (res[2], res[0])
-            raise HttpError(409, "AlreadyExists", '%s "%s" already exists' % (group_res, meta["name"]))
+            being_deleted = "object is being deleted: " if existing["metadata"].get("deletionTimestamp") else ""
+            raise HttpError(409, "AlreadyExists", '%s%s "%s" already exists' % (being_deleted, group_res, meta["name"]))
         obj = copy.deepcopy(body)
         obj["metadata"]["generation"] = 1
         obj.setdefault("status", {})
         if res[2] == "deployments":
             obj["spec"].setdefault("replicas", 1)
-        if dry:
+        if dry:  # the API server fills what it would store, except resourceVersion
+            obj["metadata"].setdefault("uid", hashlib.sha1(("dry/%s/%s/%d" % (res[2], meta["name"], self.rv)).encode()).hexdigest()[:8] + "-dry")
+            obj["metadata"].setdefault("creationTimestamp", _now())
+            if ns:
+                obj["metadata"]["namespace"] = ns
             return 201, obj
         self._store(res, ns, obj)
         self._after_write(res, ns, obj)
@@ -611,7 +651,13 @@ class FakeCluster(object):
         elif ctype in ("application/merge-patch+json", "application/strategic-merge-patch+json"):
             if not isinstance(body, dict):
                 raise HttpError(400, "BadRequest", "merge patch body must be a JSON object")
-            new = merge_patch(obj, body)
+            try:
+                if ctype == "application/merge-patch+json":
+                    new = json_merge_patch(obj, body)
+                else:
+                    new = strategic_merge_patch(obj, body, RESOURCES[res][0])
+            except PatchError as exc:
+                raise HttpError(400, "BadRequest", str(exc))
         elif ctype == "application/json-patch+json":
             if not isinstance(body, list):
                 raise HttpError(400, "BadRequest", "json patch body must be a list")
@@ -636,6 +682,15 @@ class FakeCluster(object):
             new = dict(obj, status=new.get("status", {}))
         else:
             new["status"] = obj.get("status", {})
+        new.setdefault("metadata", {})
+        _validate_metadata(RESOURCES[res][0], new["metadata"])
+        if obj["metadata"].get("deletionTimestamp"):
+            new["metadata"]["deletionTimestamp"] = obj["metadata"]["deletionTimestamp"]
+            added = set(new["metadata"].get("finalizers") or []) - set(obj["metadata"].get("finalizers") or [])
+            if added:
+                raise HttpError(422, "Invalid", '%s "%s" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added '
+                                "if the object is being deleted, found new finalizers %s" % (RESOURCES[res][0], obj["metadata"]["name"],
+                                                                                             sorted(added)))
         if res[2] == "jobs" and new["spec"].get("template") != obj["spec"].get("template"):
             raise HttpError(422, "Invalid", 'Job.batch "%s" is invalid: spec.template: Invalid value: field is immutable' % obj["metadata"]["name"])
         if res[2] in ("jobs", "deployments") and new["spec"].get("selector") != obj["spec"].get("selector"):
@@ -651,6 +706,9 @@ class FakeCluster(object):
             new["metadata"]["generation"] = obj["metadata"].get("generation", 1) + 1
         new["metadata"]["resourceVersion"] = self._next_rv()
         self.objects[(res[2], ns or "", obj["metadata"]["name"])] = new
+        if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers"):
+            self._remove(res, ns, new, "Background")  # the last finalizer is gone: the deletion completes
+            return 200, new
         self._after_write(res, ns, new)
         return 200, new
 
@@ -674,16 +732,25 @@ class FakeCluster(object):
         name = obj["metadata"]["name"]
         self.deletions.append({"resource": res[2], "namespace": ns, "name": name,
                                "gracePeriodSeconds": None if grace is None else int(grace), "propagationPolicy": policy})
-        del self.objects[(res[2], ns or "", name)]
+        if obj["metadata"].get("finalizers"):
+            # finalizers hold the object: it is marked and stays until they are removed
+            obj["metadata"].setdefault("deletionTimestamp", _now())
+            obj["metadata"]["deletionGracePeriodSeconds"] = 0 if grace is None else int(grace)
+            obj["metadata"]["resourceVersion"] = self._next_rv()
+            return 200, copy.deepcopy(obj)
+        self._remove(res, ns, obj, policy)
+        gone = copy.deepcopy(obj)
+        gone["metadata"]["deletionTimestamp"] = _now()
+        return 200, gone
+
+    def _remove(self, res, ns, obj, policy):
+        del self.objects[(res[2], ns or "", obj["metadata"]["name"])]
         if res[2] in ("jobs", "deployments"):
             # batch/v1 Jobs orphan their pods unless a propagation policy says otherwise
             if policy in ("Background", "Foreground") or (res[2] == "deployments" and policy != "Orphan"):
                 self._delete_pods(ns, self._owned_pods(ns, obj))
         if res[2] in ("pods", "nodes"):
             self._reconcile_all()
-        gone = copy.deepcopy(obj)
-        gone["metadata"]["deletionTimestamp"] = _now()
-        return 200, gone
 
     def _pod_metrics(self, ns, name, query):
         """Computed usage of running pods (cpu = half the request, memory = half the request, or set_pod_usage)."""

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Rendering: seed examples become manifests that validate against the Kubernetes schemas."""
 
 from __future__ import absolute_import, division, print_function
@@ -12,8 +13,8 @@ import os
 import kubernetes_validate
 import pytest
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render as R
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import spec as SP
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import validation
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
 
 FIXTURES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "gpuctl"))
@@ -23,7 +24,7 @@ SEED_FILES = ["training-job.yaml", "inference-service.yaml", "notebook-job.yaml"
 
 def specs(name):
     with open(os.path.join(FIXTURES, name), encoding="utf-8") as handle:
-        return SP.parse_documents(SP.load_documents(handle.read(), name), name)
+        return validation.parse_documents(validation.load_documents(handle.read(), name), name)
 
 
 def by_kind(manifests):
@@ -45,14 +46,14 @@ def validate(manifest):
 def test_seed_examples_validate_against_kubernetes_schema(name):
     count = 0
     for spec in specs(name):
-        for manifest in R.render(spec, "ml", validated=True):
+        for manifest in render.render(spec, "ml", validated=True):
             validate(manifest)
             count += 1
     assert count >= 1
 
 
 def test_validator_really_rejects_bad_manifests():
-    manifest = R.render(specs("training-job.yaml")[0], validated=True)[-1]
+    manifest = render.render(specs("training-job.yaml")[0], validated=True)[-1]
     manifest["spec"]["parallelism"] = "four"
     with pytest.raises(kubernetes_validate.ValidationError):
         validate(manifest)
@@ -65,7 +66,7 @@ def test_validator_really_rejects_bad_manifests():
 def test_training_is_distributed_indexed_job():
     spec = specs("training-job.yaml")[0]
     spec["resources"]["nodes"] = 2
-    out = by_kind(R.render(spec, "ml", validated=True))
+    out = by_kind(render.render(spec, "ml", validated=True))
     assert set(out) == {"PriorityClass", "Service", "Job"}
     job = out["Job"]
     assert job["spec"]["completionMode"] == "Indexed"
@@ -94,24 +95,24 @@ def test_training_is_distributed_indexed_job():
     vols = dict((v["name"], v) for v in pod["volumes"])
     assert vols[mounts["/datasets/alpaca-qwen.json"]]["hostPath"]["type"] == "File"
     assert vols[mounts["/models/qwen2-7b"]]["hostPath"]["type"] == "DirectoryOrCreate"
-    assert out["PriorityClass"]["value"] == R.PRIORITY_VALUES["high"]
+    assert out["PriorityClass"]["value"] == render.PRIORITY_VALUES["high"]
 
 
 def test_labels_and_job_id_are_stable():
     spec = specs("training-job.yaml")[0]
-    first = R.render(spec, "ml", validated=True)
-    again = R.render(spec, "ml", validated=True)
+    first = render.render(spec, "ml", validated=True)
+    again = render.render(spec, "ml", validated=True)
     assert first == again
     labels = by_kind(first)["Job"]["metadata"]["labels"]
-    assert labels["gpuctl/job-id"] == R.job_id("qwen2-7b-llamafactory-sft", "ml")
+    assert labels["gpuctl/job-id"] == render.job_id("qwen2-7b-llamafactory-sft", "ml")
     assert labels["gpuctl/pool"] == "training-pool" and labels["gpuctl/kind"] == "training"
     stored = json.loads(by_kind(first)["Job"]["metadata"]["annotations"]["gpuctl/spec"])
     assert stored == json.loads(json.dumps(spec))
-    assert R.job_id("a", "ns1") != R.job_id("a", "ns2")
+    assert render.job_id("a", "ns1") != render.job_id("a", "ns2")
 
 
 def test_inference_deployment_service_hpa():
-    out = by_kind(R.render(specs("inference-service.yaml")[0], "ml", validated=True))
+    out = by_kind(render.render(specs("inference-service.yaml")[0], "ml", validated=True))
     assert set(out) == {"PriorityClass", "Deployment", "Service", "HorizontalPodAutoscaler"}
     dep = out["Deployment"]
     assert dep["spec"]["replicas"] == 2
@@ -137,11 +138,11 @@ def test_inference_deployment_service_hpa():
 def test_inference_without_autoscaling_has_no_hpa():
     spec = specs("inference-service.yaml")[0]
     spec["autoscaling"]["enabled"] = False
-    assert "HorizontalPodAutoscaler" not in by_kind(R.render(spec, validated=True))
+    assert "HorizontalPodAutoscaler" not in by_kind(render.render(spec, validated=True))
 
 
 def test_notebook_targets_the_port_in_its_command():
-    out = by_kind(R.render(specs("notebook-job.yaml")[0], "ml", validated=True))
+    out = by_kind(render.render(specs("notebook-job.yaml")[0], "ml", validated=True))
     assert set(out) == {"Deployment", "Service"}
     port = out["Service"]["spec"]["ports"][0]
     assert port["port"] == 8000 and port["targetPort"] == 8888
@@ -152,14 +153,14 @@ def test_notebook_targets_the_port_in_its_command():
 
 def test_pool_configmap():
     pool = specs("train-pool.yaml")[0]
-    (cm,) = R.render(pool, "gpuctl-system", validated=True)
+    (cm,) = render.render(pool, "gpuctl-system", validated=True)
     assert cm["kind"] == "ConfigMap" and cm["metadata"]["name"] == "gpuctl-pool-train-pool"
     assert json.loads(cm["data"]["spec"])["pool"]["name"] == "train-pool"
 
 
 def test_render_validates_unparsed_input():
     with pytest.raises(SpecError):
-        R.render({"kind": "training", "job": {"name": "x"}, "environment": {"image": "i"}, "resources": {"gpu": -1}})
+        render.render({"kind": "training", "job": {"name": "x"}, "environment": {"image": "i"}, "resources": {"gpu": -1}})
 
 
 @pytest.mark.parametrize("gpu, pool_quota, existing, error_path", [
@@ -172,16 +173,16 @@ def test_quota(gpu, pool_quota, existing, error_path):
     spec["resources"]["gpu"] = gpu
     pool = {"kind": "resource", "pool": {"name": "training-pool"}, "quota": pool_quota}
     if error_path is None:
-        R.check_quota(spec, pool, existing)
+        validation.check_quota(spec, pool, existing)
         return
     with pytest.raises(SpecError) as info:
-        R.check_quota(spec, pool, existing)
+        validation.check_quota(spec, pool, existing)
     assert info.value.errors[0][0] == error_path
 
 
 def test_quota_pool_missing():
     with pytest.raises(SpecError) as info:
-        R.check_quota(specs("training-job.yaml")[0], None)
+        validation.check_quota(specs("training-job.yaml")[0], None)
     assert info.value.errors == [("resources.pool", "pool 'training-pool' does not exist")]
 
 
@@ -190,5 +191,5 @@ def test_minimal_specs_validate():
                 {"kind": "inference", "job": {"name": "i"}, "environment": {"image": "busybox"}},
                 {"kind": "notebook", "job": {"name": "n"}, "environment": {"image": "busybox"}},
                 {"kind": "resource", "pool": {"name": "p"}}):
-        for manifest in R.render(doc):
+        for manifest in render.render(doc):
             validate(manifest)

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Property-based: malformed specs always give a clean SpecError with field paths, never a traceback."""
 
 from __future__ import absolute_import, division, print_function
@@ -18,15 +19,15 @@ from hypothesis.configuration import set_hypothesis_home_dir
 # keep hypothesis' caches out of the repository (no example database is used either)
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "gpuctl-hypothesis"))
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render as R
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import spec as SP
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import validation
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
 
 FIXTURES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "gpuctl"))
 SEEDS = []
 for _name in ("training-job.yaml", "inference-service.yaml", "notebook-job.yaml", "train-pool.yaml"):
     with open(os.path.join(FIXTURES, _name), encoding="utf-8") as _h:
-        SEEDS.extend(SP.load_documents(_h.read(), _name))
+        SEEDS.extend(validation.load_documents(_h.read(), _name))
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 6, 10 ** 6), st.floats(allow_nan=True),
                     st.text(max_size=12), st.sampled_from(["", "-1", "2Gi", "0.5", "30s", "a100", "/x", "{{nope}}", "{{model.name}}"]))
@@ -78,15 +79,15 @@ def mutated(draw):
 
 def check_clean(doc):
     try:
-        spec = SP.parse_spec(doc)
+        spec = validation.parse_spec(doc)
     except SpecError as exc:
         assert exc.errors, "SpecError without errors"
         for path, reason in exc.errors:
             assert isinstance(path, str) and isinstance(reason, str) and reason
         assert exc.msg.startswith("invalid gpuctl spec: ")
         return None
-    assert SP.parse_spec(copy.deepcopy(spec)) == spec, "a normalised spec must parse to itself"
-    manifests = R.render(spec, "fuzz", validated=True)
+    assert validation.parse_spec(copy.deepcopy(spec)) == spec, "a normalised spec must parse to itself"
+    manifests = render.render(spec, "fuzz", validated=True)
     assert manifests
     return manifests
 
@@ -104,7 +105,7 @@ def test_arbitrary_values_fail_cleanly(doc):
 
 
 @settings(database=None, max_examples=100, deadline=None)
-@given(st.fixed_dictionaries({"kind": st.sampled_from(SP.KINDS)}, optional={
+@given(st.fixed_dictionaries({"kind": st.sampled_from(validation.KINDS)}, optional={
     "job": values, "environment": values, "resources": values, "storage": values, "service": values,
     "autoscaling": values, "model": values, "pool": values, "nodes": values, "quota": values, "version": values}))
 def test_kind_with_random_blocks_fails_cleanly(doc):
@@ -115,12 +116,12 @@ def test_kind_with_random_blocks_fails_cleanly(doc):
 @given(st.text(max_size=200))
 def test_random_text_documents_fail_cleanly(text):
     try:
-        docs = SP.load_documents(text, "fuzz.yaml")
+        docs = validation.load_documents(text, "fuzz.yaml")
     except SpecError as exc:
         assert exc.errors[0][0].startswith("fuzz.yaml")
         return
     try:
-        SP.parse_documents(docs, "fuzz.yaml")
+        validation.parse_documents(docs, "fuzz.yaml")
     except SpecError as exc:
         assert all(err[0].startswith("fuzz.yaml#") for err in exc.errors)
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Spec parsing and validation: the seed's examples, and errors with YAML field paths."""
 
 from __future__ import absolute_import, division, print_function
@@ -12,7 +13,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import spec as SP
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import validation
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
 
 FIXTURES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "gpuctl"))
@@ -24,12 +25,12 @@ def fixture(name):
 
 
 def load(name):
-    return SP.load_documents(fixture(name), name)
+    return validation.load_documents(fixture(name), name)
 
 
 def errors_of(doc):
     with pytest.raises(SpecError) as info:
-        SP.parse_spec(doc)
+        validation.parse_spec(doc)
     return dict(info.value.errors)
 
 
@@ -39,33 +40,33 @@ def training():
 
 
 def test_seed_training_parses(training):
-    spec = SP.parse_spec(training)
+    spec = validation.parse_spec(training)
     assert spec["kind"] == "training"
     assert spec["job"]["name"] == "qwen2-7b-llamafactory-sft"
     assert spec["resources"]["gpu"] == 4
     assert spec["resources"]["gpu_share"] == "2Gi"
-    assert SP.gpu_share_limits(spec["resources"]["gpu_share"]) == {"memory_mib": 2048}
+    assert validation.gpu_share_limits(spec["resources"]["gpu_share"]) == {"memory_mib": 2048}
     assert spec["resources"]["cpu"] == "32"
     assert len(spec["storage"]["workdirs"]) == 5
 
 
 def test_seed_inference_parses_and_interpolates():
-    spec = SP.parse_spec(load("inference-service.yaml")[0])
+    spec = validation.parse_spec(load("inference-service.yaml")[0])
     assert spec["environment"]["args"][1] == "llama3-8b"  # {{model.name}}
     assert spec["service"]["timeout"] == 30
     assert spec["autoscaling"]["scaleDownDelay"] == 300
-    assert SP.gpu_share_limits(spec["resources"]["gpu_share"]) == {"cores": 100}
+    assert validation.gpu_share_limits(spec["resources"]["gpu_share"]) == {"cores": 100}
     assert spec["model"]["version"] == "v1.0"
 
 
 def test_seed_notebook_parses():
-    spec = SP.parse_spec(load("notebook-job.yaml")[0])
+    spec = validation.parse_spec(load("notebook-job.yaml")[0])
     assert spec["service"]["port"] == 8000
     assert spec["storage"]["workdirs"] == [{"path": "/home/jovyan/work"}]
 
 
 def test_seed_pool_file_has_two_documents():
-    specs = SP.parse_documents(load("train-pool.yaml"), "train-pool.yaml")
+    specs = validation.parse_documents(load("train-pool.yaml"), "train-pool.yaml")
     assert [s["pool"]["name"] for s in specs] == ["train-pool", "inference-pool"]
     assert specs[0]["nodes"] == {"node1": {"gpu-type": "A100-100G"}, "node2": {"gpu-type": "A800-20G"}}
 
@@ -200,7 +201,7 @@ def test_template_reference_must_exist():
 
 
 def test_pool_nodes_list_and_bad_node():
-    spec = SP.parse_spec({"kind": "resource", "pool": {"name": "p"}, "nodes": ["n1", "n2"]})
+    spec = validation.parse_spec({"kind": "resource", "pool": {"name": "p"}, "nodes": ["n1", "n2"]})
     assert spec["nodes"] == {"n1": {}, "n2": {}}
     errs = errors_of({"kind": "resource", "pool": {"name": "p"}, "nodes": {"Node_1": None, "n2": {"gpu": 1}}})
     assert "nodes.Node_1" in errs and "nodes.n2.gpu" in errs
@@ -210,33 +211,33 @@ def test_parse_documents_prefixes_source_and_index():
     docs = load("train-pool.yaml")
     docs[1]["pool"]["name"] = "Bad Pool"
     with pytest.raises(SpecError) as info:
-        SP.parse_documents(docs, "train-pool.yaml")
+        validation.parse_documents(docs, "train-pool.yaml")
     assert info.value.errors[0][0] == "train-pool.yaml#2: pool.name"
 
 
 def test_non_mapping_documents():
     with pytest.raises(SpecError) as info:
-        SP.parse_spec(["kind", "training"])
+        validation.parse_spec(["kind", "training"])
     assert "must be a mapping" in info.value.msg
     with pytest.raises(SpecError):
-        SP.load_documents("", "empty.yaml")
+        validation.load_documents("", "empty.yaml")
 
 
 def test_job_names_unique(training):
-    spec = SP.parse_spec(training)
+    spec = validation.parse_spec(training)
     with pytest.raises(SpecError) as info:
-        SP.job_names_unique([spec, spec])
+        validation.job_names_unique([spec, spec])
     assert "defined twice" in info.value.msg
 
 
 @pytest.mark.parametrize("name", ["training-job.yaml", "inference-service.yaml", "notebook-job.yaml", "train-pool.yaml"])
 def test_normalised_spec_parses_to_itself(name):
     for doc in load(name):
-        once = SP.parse_spec(doc)
-        assert SP.parse_spec(copy.deepcopy(once)) == once
+        once = validation.parse_spec(doc)
+        assert validation.parse_spec(copy.deepcopy(once)) == once
 
 
 def test_yaml_dump_roundtrip_of_seed(training):
     # what a user writes, re-serialised, parses to the same spec
     again = yaml.safe_load(yaml.safe_dump(training))
-    assert SP.parse_spec(again) == SP.parse_spec(training)
+    assert validation.parse_spec(again) == validation.parse_spec(training)

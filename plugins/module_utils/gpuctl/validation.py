@@ -1,20 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Parse and validate gpuctl YAML specs (kinds training, inference, notebook, resource).
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Validate what the user gives gpuctl: specs (kinds training, inference, notebook, resource) and options.
 
-Every problem is reported as ``(path, reason)`` where path is the YAML path of the
-field (``resources.gpu``, ``storage.workdirs[1].path``). All problems of a document
-are collected and raised together as one SpecError. Nothing here talks to a cluster.
+Every problem of a spec is reported as ``(path, reason)`` where path is the YAML path of
+the field (``resources.gpu``, ``storage.workdirs[1].path``). All problems of a document
+are collected and raised together as one SpecError; problems of module options are an
+OptionError naming the option. Nothing here talks to a cluster, so nothing is written
+before validation completes.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
 import re
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.quantity import parse_quantity
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import OptionError, SpecError
 
 try:
     import yaml
@@ -568,3 +572,123 @@ def job_names_unique(specs):
         if key in seen:
             raise SpecError([("job.name" if not key[0] else "pool.name", "'%s' is defined twice in this task" % key[1])])
         seen.add(key)
+
+
+def check_quota(spec, pool_def, existing_jobs=0, path_prefix=None):
+    """Enforce a pool's quota on a job spec. pool_def: parsed resource spec or None (pool missing)."""
+    res = spec.get("resources") or {}
+    pool = res.get("pool")
+    if not pool:
+        return
+    errors = []
+    if pool_def is None:
+        errors.append(("resources.pool", "pool '%s' does not exist" % pool))
+    else:
+        quota = pool_def.get("quota") or {}
+        gpu = res.get("gpu") or 0
+        if quota.get("maxGpuPerJob") is not None and gpu > quota["maxGpuPerJob"]:
+            errors.append(("resources.gpu", "%d GPUs exceed pool '%s' quota maxGpuPerJob=%d" % (gpu, pool, quota["maxGpuPerJob"])))
+        if quota.get("maxJobs") is not None and existing_jobs >= quota["maxJobs"]:
+            errors.append(("resources.pool", "pool '%s' already runs %d job(s), its quota maxJobs=%d" % (pool, existing_jobs, quota["maxJobs"])))
+    if errors:
+        raise SpecError(errors, prefix=path_prefix)
+
+
+# ---------------------------------------------------------------- specs from module options
+
+def load_specs(params, spec_key="spec", src_key="src"):
+    """Documents from ``spec`` (a dict or list of dicts) and ``src`` (YAML files, several documents each).
+
+    Returns [(label, parsed_spec)]; labels name the origin (``src.yaml#2``) for error paths.
+    Every document is checked before this returns.
+    """
+    out, errors = [], []
+    raw = params.get(spec_key)
+    if raw is not None:
+        docs = raw if isinstance(raw, list) else [raw]
+        for i, doc in enumerate(docs):
+            label = "spec[%d]" % i if isinstance(raw, list) else None
+            try:
+                out.append((label, parse_spec(doc, prefix=label)))
+            except SpecError as exc:
+                errors.extend(exc.errors)
+    for path in params.get(src_key) or []:
+        if not os.path.isfile(path):
+            errors.append((path, "file not found"))
+            continue
+        try:
+            with open(path, "r", encoding="utf-8") as handle:
+                text = handle.read()
+        except (IOError, OSError, UnicodeDecodeError) as exc:
+            errors.append((path, "cannot read: %s" % exc))
+            continue
+        try:
+            docs = load_documents(text, os.path.basename(path))
+        except SpecError as exc:
+            errors.extend(exc.errors)
+            continue
+        for i, doc in enumerate(docs):
+            label = "%s#%d" % (os.path.basename(path), i + 1)
+            try:
+                out.append((label, parse_spec(doc, prefix=label)))
+            except SpecError as exc:
+                errors.extend(exc.errors)
+    if errors:
+        raise SpecError(errors)
+    return out
+
+
+# ---------------------------------------------------------------- module options
+
+LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$")
+
+
+def label_key_problem(key):
+    """None, or why ``key`` is not a valid Kubernetes label key."""
+    if not key:
+        return "must not be empty"
+    prefix, dummy, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not DNS1123_SUB.match(prefix)):
+        return "prefix '%s' must be a DNS-1123 subdomain" % prefix
+    if len(name) > 63 or not LABEL_NAME.match(name):
+        return "name part '%s' must be 1-63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric" % name
+    return None
+
+
+def label_value_problem(value):
+    """None, or why ``value`` is not a valid Kubernetes label value."""
+    if len(value) > 63 or not LABEL_VALUE.match(value):
+        return "must be at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric"
+    return None
+
+
+def pool_name_problem(name):
+    """None, or why ``name`` is not a pool name (a DNS-1123 label, no selector syntax)."""
+    if not isinstance(name, str) or len(name) > MAX_NAME or not DNS1123.match(name):
+        return "must be a pool name (DNS-1123 label: lower-case letters, digits and '-', at most %d characters), got %r" % (MAX_NAME, name)
+    return None
+
+
+def namespace_problem(name):
+    """None, or why ``name`` is not a namespace name (a DNS-1123 label)."""
+    if not isinstance(name, str) or len(name) > 63 or not DNS1123.match(name):
+        return "must be a namespace name (DNS-1123 label: lower-case letters, digits and '-', at most 63 characters), got %r" % (name,)
+    return None
+
+
+def node_name_problem(name):
+    if not isinstance(name, str) or len(name) > 253 or not DNS1123_SUB.match(name):
+        return "must be a node name (DNS-1123 subdomain), got %r" % (name,)
+    return None
+
+
+def check_options(checks):
+    """Raise one OptionError for every (option, problem) whose problem is not None."""
+    errors = [(option, problem) for option, problem in checks if problem]
+    if errors:
+        raise OptionError(errors)
+
+
+def paging_problems(params):
+    return [("page", None if params["page"] >= 1 else "must be >= 1"),
+            ("page_size", None if 1 <= params["page_size"] <= 10000 else "must be from 1 to 10000")]

@@ -1,18 +1,21 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Compare desired manifests with live objects and apply the difference.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Decide what would change: compare desired manifests with live objects.
 
-One code path decides "would change" for check mode and real runs: ``plan`` computes
-the action and the before/after pair, ``execute`` is the only place that writes.
+One code path for check mode and real runs: ``plan`` picks the action (create, patch,
+recreate, delete or nothing) and ``Change`` carries the before/after views for ``--diff``.
+``executor.execute`` carries a Change out (as a server-side dry run in check mode) and
+records the server's answer, which then is the "after" view.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import time
 
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.diff import Diff
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import GpuctlError
 
 VOLATILE_META = ("managedFields", "resourceVersion", "uid", "generation", "creationTimestamp", "selfLink")
@@ -49,6 +52,7 @@ def prune_like(live, desired):
 
 
 def merged(before, desired):
+    """JSON merge patch (RFC 7386) of ``desired`` onto ``before``: the prediction when no answer is known."""
     if isinstance(desired, dict):
         out = copy.deepcopy(before) if isinstance(before, dict) else {}
         for k, v in desired.items():
@@ -74,6 +78,8 @@ class Change(object):
         self.action = action
         self.desired = desired
         self.live = live
+        self.answer = None  # the server's answer once executed (a dry run's in check mode)
+        self.executed = False
 
     @property
     def ref(self):
@@ -95,6 +101,8 @@ class Change(object):
             return None
         if self.desired is None:
             return self.before()
+        if self.executed and isinstance(self.answer, dict):
+            return prune_like(strip_live(self.answer), self.desired)
         return merged(self.before() or {}, self.desired)
 
 
@@ -120,37 +128,10 @@ def plan(desired, live, force=False):
     return Change("patch", desired, live)
 
 
-def execute(client, change, check_mode, grace_period=None):
-    """Perform ``change`` unless in check mode; returns the live object afterwards (or the prediction)."""
-    if not change.changed or check_mode:
-        return change.after() if change.action != "none" else change.live
-    desired = change.desired
-    meta = (desired or change.live)["metadata"]
-    kind = (desired or change.live)["kind"]
-    if change.action == "create":
-        return client.create(desired)
-    if change.action == "patch":
-        return client.patch(kind, meta["name"], desired, namespace=meta.get("namespace"))
-    if change.action == "recreate":
-        client.delete(kind, meta["name"], namespace=meta.get("namespace"), grace_period=grace_period, propagation="Foreground")
-        for dummy in range(120):
-            if client.get(kind, meta["name"], namespace=meta.get("namespace")) is None:
-                break
-            time.sleep(0.5)
-        return client.create(desired)
-    if change.action == "delete":
-        client.delete(kind, meta["name"], namespace=meta.get("namespace"), grace_period=grace_period, propagation="Background")
-        return None
-    raise GpuctlError("unknown action %s" % change.action)
-
-
-def diff_of(changes):
-    before, after = {}, {}
+def diff_of(changes, diff=None):
+    """The ``--diff`` views of ``changes`` (added to ``diff`` when given), keyed by ``Kind/namespace/name``."""
+    diff = diff if diff is not None else Diff()
     for change in changes:
-        if not change.changed:
-            continue
-        if change.before() is not None:
-            before[change.ref] = change.before()
-        if change.after() is not None:
-            after[change.ref] = change.after()
-    return {"before": before, "after": after}
+        if change.changed:
+            diff.add(change.ref, change.before(), change.after())
+    return diff
