@@ -40,7 +40,7 @@ requirements:
 options:
   registry:
     description:
-      - The compute-node registry to read (a file path or C(sqlite:///path)), opened read-only:
+      - The compute-node registry to read (a file path or C(sqlite:///path)). It is opened read-only;
         nothing is created or changed. A registry that does not exist is an empty source with a warning.
       - C(~/.local/share/gpufleet/registry.db) when neither this option nor E(GPUFLEET_REGISTRY) is set.
     type: str

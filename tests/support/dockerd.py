@@ -177,5 +177,3 @@ def test_daemon():
 
 
 test_daemon.__test__ = False
-
-

@@ -115,25 +115,3 @@ def test_service_check_mode_on_missing_registry(tmp_path):
     res = ComputeNodeService(module).run()
     assert res["changed"] and res["node"]["has_ssh_password"]
     assert not (tmp_path / "missing.db").exists()
-
-
-def test_open_registry_for_the_inventory(tmp_path):
-    from ansible_collections.gpufleet.ops.plugins.module_utils.compute.connection import open_registry as open_ro
-    from ansible_collections.gpufleet.ops.plugins.module_utils.compute.errors import RegistryMissing
-    missing = tmp_path / "none" / "reg.db"
-    with pytest.raises(RegistryMissing) as exc:
-        open_ro(str(missing))
-    assert exc.value.field == "registry" and str(missing) in str(exc.value)
-    assert not missing.parent.exists()
-    path = tmp_path / "reg.db"
-    rw = open_registry(str(path))
-    box = SecretBox(rw, "k")
-    rw.update("a", lambda cur: {"name": "a", "secrets": {"client_key": box.encrypt("KEY")}})
-    rw.close()
-    before = path.read_bytes()
-    with open_ro("sqlite://" + str(path)) as conn:
-        records = conn.public_records()
-        with pytest.raises(ComputeError):
-            conn.registry.update("b", lambda cur: {"name": "b"})
-    assert records[0]["name"] == "a" and records[0]["has_client_key"] is True and "secrets" not in records[0]
-    assert path.read_bytes() == before
