@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A private real dockerd for the deployment tests, and the stand-in Gonka images.
 
 The daemon has its own bridge (made with ``ip link``), address pool, exec-root,
@@ -34,14 +35,29 @@ REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 STATE_DIR = os.path.join(REPO, "build", "deploy-engine")
 DOCKER_CLI = shutil.which("docker") or "/usr/local/bin/docker"
 TAG = "test"
-ROLES = {  # image -> standin role (None: nginx)
-    "tmkms": "idle", "node": "chain", "api": "api", "proxy": "proxy", "explorer": "explorer",
-    "mlnode": "mlnode", "upstream": "upstream", "nginx": None,
-    # the role defaults' image names, so gonka_image_registry=gonka-standin + release "test" suffice
-    "tmkms-softsign-with-keygen": "idle", "inferenced": "chain",
+# The images the roles run, by their upstream names, each a stand-in (tests/support/deploy/standin.py)
+# in this private engine only: (stand-in role or None for nginx, environment baked into the image).
+# Names from deploy/join/docker-compose.yml and docker-compose.mlnode.yml of gonka-ai/gonka at
+# v0.2.14 = ee730031decedd2428aa56c65084ae5ab33d9192, NOT from the roles' data, so a role that asks
+# for an image upstream never published (explorer:0.2.5) finds none.
+UPSTREAM_IMAGES = {
+    "ghcr.io/product-science/tmkms-softsign-with-keygen:0.2.14": ("idle", {}),
+    "ghcr.io/product-science/inferenced:0.2.14": ("chain", {}),
+    "ghcr.io/product-science/api:0.2.14": ("api", {"STANDIN_RELEASE": "0.2.14"}),
+    "ghcr.io/product-science/versiond:0.2.14": ("idle", {}),
+    # upstream pins bridge:0.2.14-post3@sha256:06f1c875...; an imported image has no registry digest,
+    # so the tests name it without the digest (gonka_network_node_images.bridge)
+    "ghcr.io/product-science/bridge:0.2.14-post3": ("idle", {}),
+    "ghcr.io/product-science/proxy:0.2.14": ("proxy", {}),
+    "ghcr.io/product-science/proxy-ssl:0.2.14": ("idle", {}),
+    "ghcr.io/product-science/explorer:latest": ("explorer", {}),
+    "ghcr.io/gonka-ai/mlnode:3.0.14-post2": ("mlnode", {"STANDIN_VERSION": "3.0.14-post2"}),
+    # the ML node image the roles defaulted to before v0.2.14 (fault 2 of issue 9)
+    "ghcr.io/product-science/mlnode:3.0.8": ("mlnode", {"STANDIN_VERSION": "3.0.8"}),
+    "nginx:1.28.0": (None, {}),
+    "nginx:1.28.0-alpine": (None, {}),
 }
-# public images the roles pin by default, served by the stand-in nginx in this private engine only
-ALIASES = {"nginx:1.28.0": "nginx", "nginx:1.28.0-alpine": "nginx"}
+UPSTREAM_BRIDGE_IMAGE = "ghcr.io/product-science/bridge:0.2.14-post3"
 
 CURL_SHIM = """#!/usr/bin/python3
 # Minimal curl for health checks: curl [-f] [-s] URL
@@ -250,14 +266,15 @@ class Engine(object):
                            "--change", 'CMD ["/bin/sh"]', "-", image("base"), input=rootfs_tar(), timeout=300)
             if res.returncode != 0:
                 raise RuntimeError("docker import failed: %s" % res.stderr.decode())
-        for name, role in ROLES.items():
-            have = self.cli("image", "inspect", "-f", "{{ index .Config.Labels \"standin.hash\" }}", image(name))
+        for name, (role, env) in UPSTREAM_IMAGES.items():
+            have = self.cli("image", "inspect", "-f", "{{ index .Config.Labels \"standin.hash\" }}", name)
             if have.returncode == 0 and have.stdout.decode().strip() == digest:
                 continue
             if role is None:
                 changes = ['ENTRYPOINT []', 'CMD ["nginx", "-g", "daemon off;"]']
             else:
                 changes = ['ENTRYPOINT ["python3", "/opt/standin/standin.py", "%s"]' % role, "CMD []"]
+            changes += ["ENV %s=%s" % item for item in sorted(env.items())]
             self.cli("rm", "-f", "standin-commit")
             res = self.cli("create", "--name", "standin-commit", image("base"))
             if res.returncode != 0:
@@ -265,12 +282,10 @@ class Engine(object):
             args = []
             for change in changes:
                 args += ["--change", change]
-            res = self.cli("commit", *args, "standin-commit", image(name))
+            res = self.cli("commit", *args, "standin-commit", name)
             self.cli("rm", "-f", "standin-commit")
             if res.returncode != 0:
                 raise RuntimeError("docker commit failed: %s" % res.stderr.decode())
-        for alias, name in ALIASES.items():
-            self.cli("tag", image(name), alias)
 
     def tail(self):
         try:
