@@ -37,3 +37,31 @@ def test_twenty_parallel_playbooks_lose_nothing(tmp_path):
     assert sorted(n["name"] for n in nodes) == ["node-%02d" % i for i in range(RUNS)]
     assert all(n["remark"] == "second write" and n["has_ssh_password"] for n in nodes)
     assert sorted(n["gpu_count"] for n in nodes) == list(range(RUNS))
+
+
+def test_parallel_edits_of_one_node_behind_a_silent_engine_keep_every_field(tmp_path):
+    """Issue 16 item 4: 14 runs change different fields of one node while its probe times out."""
+    from tests.support.tls import BlackHole
+    registry = str(tmp_path / "registry.db")
+    hole = BlackHole()
+    try:
+        base = dict(name="shared", registry=registry, docker_host="tcp://127.0.0.1:%d" % hole.port, timeout=2)
+        assert run_playbook(PB, extra_vars={"node_cases": [base]}).rc == 0
+        fields = dict(region="r", cpu="c", memory="m", system_disk="s", data_disk="d", ssh_user="u",
+                      gpu_name="g", remark="x", hami_core_dir="/h", public_ip="203.0.113.7",
+                      private_ip="10.0.0.7", ssh_port=2200, gpu_count=4, gpu_memory_gb=80)
+
+        def one(field):
+            return run_playbook(PB, extra_vars={"node_cases": [dict(base, **{field: fields[field]})]}, timeout=180)
+
+        with ThreadPoolExecutor(max_workers=len(fields)) as pool:
+            runs = list(pool.map(one, sorted(fields)))
+    finally:
+        hole.close()
+    for res in runs:
+        assert res.rc == 0, (res.stdout[-2000:], res.stderr[-2000:])
+    info = run_playbook(os.path.join(HERE, "playbooks", "compute", "info.yml"),
+                        extra_vars={"info_args": {"registry": registry}})
+    node = info.task("Compute node info")["nodes"][0]
+    assert dict((f, node[f]) for f in fields) == fields
+    assert node["docker_status"] == "failed" and node["docker_error"].startswith("timeout")
