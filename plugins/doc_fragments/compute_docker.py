@@ -8,7 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """How a node's Docker engine is reached (``compute/connection.py`` DOCKER_SPEC)."""
+    """How a node's Docker engine is reached (``compute/connection.py`` DOCKER_SPEC, TIMEOUT_SPEC)."""
 
     DOCUMENTATION = r'''
 options:
@@ -49,16 +49,10 @@ options:
         Never returned, logged or quoted in an error.
       - An empty string removes the stored key.
     type: str
-  timeout:
-    description:
-      - Seconds one Docker connection test may take in all (connect, TLS handshake and API calls);
-        more than 0 and at most 300.
-    type: float
-    default: 5.0
-    aliases: [request_timeout]
 '''
 
-    # Modules that probe stored nodes take only the time limit.
+    # The time limit of a connection test: with DOCUMENTATION for compute_node, alone for the
+    # modules that probe stored nodes.
     TIMEOUT = r'''
 options:
   timeout:

@@ -36,6 +36,7 @@ extends_documentation_fragment:
   - gpufleet.ops.attributes.actiongroup_compute
   - gpufleet.ops.compute_registry
   - gpufleet.ops.compute_docker
+  - gpufleet.ops.compute_docker.TIMEOUT
 attributes:
   check_mode:
     support: full

@@ -12,7 +12,6 @@ __metaclass__ = type
 
 import json
 import os
-import socket
 
 import pytest
 
@@ -20,7 +19,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.gpufleet.ops.plugins.modules import compute_node, compute_node_info, compute_node_probe
-from tests.support.tls import TLSMaterial
+from tests.support.tls import TLSMaterial, free_port
 
 # A client key body without its BEGIN/END lines (issue 16 item 1).
 KEY_LINES = ["MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRETLINEONEabc",
@@ -65,14 +64,6 @@ def run_main(module, args, check=False, diff=False, env=None):
         except Fail as exc:
             return "fail", exc.args[0]
     raise AssertionError("main() returned without exit_json or fail_json")
-
-
-def closed_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.fixture()
@@ -178,7 +169,7 @@ def test_failing_update_of_an_existing_registry_writes_nothing(registry):
 def test_check_mode_creates_nothing(registry):
     kind, res = run_main(compute_node, {"name": "n", "registry": registry, "registry_key": "k",
                                         "ssh_password": "ssh-pass#w0rd!",
-                                        "docker_host": "tcp://127.0.0.1:%d" % closed_port()}, check=True)
+                                        "docker_host": "tcp://127.0.0.1:%d" % free_port()}, check=True)
     assert kind == "exit" and res["changed"] is True and res["node"]["docker_status"] == "failed"
     assert res["node"]["docker_error"] == "connection refused"
     assert not os.path.exists(os.path.dirname(registry))
@@ -201,7 +192,7 @@ def seeded(registry, port):
 
 def test_info_probe_never_writes_or_reports_changed(registry):
     # issue 8: compute_node_info probe: true used to store docker_status and report changed
-    before = seeded(registry, closed_port())
+    before = seeded(registry, free_port())
     kind, res = run_main(compute_node_info, {"registry": registry, "probe": True, "timeout": 2})
     assert kind == "exit" and res["changed"] is False
     assert res["nodes"][0]["docker_status"] == "failed" and res["changed_nodes"] == ["n"]
@@ -230,7 +221,7 @@ def test_info_and_probe_refuse_out_of_range_values(registry, module_name, args, 
 
 
 def test_probe_records_status_check_mode_writes_nothing(registry):
-    before = seeded(registry, closed_port())
+    before = seeded(registry, free_port())
     kind, res = run_main(compute_node_probe, {"registry": registry}, check=True)
     assert kind == "exit" and res["changed"] is True and res["changed_nodes"] == ["n"]
     assert open(registry, "rb").read() == before
