@@ -83,6 +83,10 @@ def _plain(value):
 
 
 def gpuctl_manifests(data, namespace="default", pools=None):
+    for what, value in (("", data), ("pools", pools)):
+        too_deep = validation.nesting_problem(value)
+        if too_deep:  # refused before _plain recurses over it
+            raise AnsibleFilterError(SpecError([too_deep], prefix=what or None).msg)
     data = _plain(data)
     docs = data if isinstance(data, list) else [data]
     pool_defs = None

@@ -37,6 +37,12 @@ ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 DURATION = re.compile(r"^([0-9]+)(ms|s|m|h)?$")
 TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}")
 MAX_NAME = 52
+MAX_DEPTH = 32  # a spec is a few levels deep; deeper input is refused before anything recurses over it
+MAX_INT = 2 ** 31 - 1  # Kubernetes' int32 fields
+MAX_QUANTITY_TEXT = 64
+MAX_CPU = 100000  # CPUs per pod
+MAX_MEMORY = 2 ** 50  # 1Pi per pod
+MAX_GPU_MEMORY = 2 ** 40  # 1Ti of one GPU's memory
 
 
 def _p(path, key):
@@ -64,8 +70,47 @@ def _tname(value):
 
 
 def _short(value):
-    text = repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return "an integer of %d bits" % value.bit_length()  # repr of a huge int is slow, or refused by Python
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        text = "<%s>" % type(value).__name__
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def nesting_problem(doc, limit=MAX_DEPTH):
+    """None, or (path, reason) for the first place ``doc`` nests deeper than ``limit`` levels.
+
+    Iterative, so it cannot itself run out of stack; the path names the mapping keys above the spot.
+    """
+    stack = [(doc, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > limit:
+            return path, "is nested more than %d levels deep" % limit
+        if isinstance(value, dict):
+            stack.extend((v, _p(path, k if isinstance(k, (str, int)) else str(k)), depth + 1) for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, path, depth + 1) for v in value)
+    return None
+
+
+class _TooBig(ValueError):
+    pass
+
+
+def _bounded_quantity(value, maximum):
+    """parse_quantity with the text length and the result bounded. Raises _TooBig or ValueError."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        raise _TooBig(value)
+    text = str(value)
+    if len(text) > MAX_QUANTITY_TEXT:
+        raise _TooBig(value)
+    amount = parse_quantity(text)
+    if not amount <= maximum:  # also true for NaN and infinity
+        raise _TooBig(value)
+    return amount
 
 
 class _Ctx(object):
@@ -112,7 +157,7 @@ def t_scalar_str():
     return check
 
 
-def t_int(minimum=None, maximum=None):
+def t_int(minimum=None, maximum=MAX_INT):
     def check(ctx, value, path):
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
@@ -121,10 +166,10 @@ def t_int(minimum=None, maximum=None):
                 ctx.err(path, "must be an integer, got %s %s" % (_tname(value), _short(value)))
                 return None
         if minimum is not None and value < minimum:
-            ctx.err(path, "must be >= %d (got %d)" % (minimum, value))
+            ctx.err(path, "must be >= %d (got %s)" % (minimum, value if value.bit_length() <= 64 else _short(value)))
             return None
         if maximum is not None and value > maximum:
-            ctx.err(path, "must be <= %d (got %d)" % (maximum, value))
+            ctx.err(path, "must be <= %d (got %s)" % (maximum, value if value.bit_length() <= 64 else _short(value)))
             return None
         return value
     return check
@@ -153,12 +198,15 @@ def t_cpu():
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             ctx.err(path, "must be a CPU count (8, 0.5) or quantity ('500m'), got %s %s" % (_tname(value), _short(value)))
             return None
-        text = str(value)
         try:
-            amount = parse_quantity(text)
+            amount = _bounded_quantity(value, MAX_CPU)
+        except _TooBig:
+            ctx.err(path, "must be at most %d CPUs (got %s)" % (MAX_CPU, _short(value)))
+            return None
         except ValueError:
             ctx.err(path, "must be a CPU count (8, 0.5) or quantity ('500m'), got %s" % _short(value))
             return None
+        text = str(value)
         if amount <= 0:
             ctx.err(path, "must be greater than 0 (got %s)" % text)
             return None
@@ -172,7 +220,10 @@ def t_memory():
             ctx.err(path, "must be a memory quantity with a unit such as '32Gi', got %s %s" % (_tname(value), _short(value)))
             return None
         try:
-            amount = parse_quantity(value)
+            amount = _bounded_quantity(value, MAX_MEMORY)
+        except _TooBig:
+            ctx.err(path, "must be at most 1Pi (got %s)" % _short(value))
+            return None
         except ValueError:
             ctx.err(path, "must be a memory quantity such as '32Gi' or '512Mi' (got %s)" % _short(value))
             return None
@@ -190,16 +241,19 @@ def t_duration():
             ctx.err(path, "must be a duration such as '30s', '5m' or a number of seconds, got %s %s" % (_tname(value), _short(value)))
             return None
         if isinstance(value, int):
-            if value < 0:
-                ctx.err(path, "must be >= 0 seconds (got %d)" % value)
+            if value < 0 or value > MAX_INT:
+                ctx.err(path, "must be from 0 to %d seconds (got %s)" % (MAX_INT, _short(value)))
                 return None
             return value
         match = DURATION.match(value.strip())
         if not match:
             ctx.err(path, "must be a duration such as '30s', '5m' or '1h' (got %s)" % _short(value))
             return None
-        amount, unit = int(match.group(1)), match.group(2) or "s"
+        amount, unit = int(match.group(1)[:12]), match.group(2) or "s"
         seconds = {"ms": amount // 1000, "s": amount, "m": amount * 60, "h": amount * 3600}[unit]
+        if len(match.group(1)) > 12 or seconds > MAX_INT:
+            ctx.err(path, "must be at most %d seconds (got %s)" % (MAX_INT, _short(value)))
+            return None
         return seconds
     return check
 
@@ -213,12 +267,15 @@ def t_gpu_share():
         if isinstance(value, (int, float)):
             if not 0 < value <= 1:
                 ctx.err(path, "a number means a fraction of one GPU and must be in (0, 1] (got %s); "
-                              "use a quantity such as '2Gi' for GPU memory" % value)
+                              "use a quantity such as '2Gi' for GPU memory" % _short(value))
                 return None
             return value
         if isinstance(value, str):
             try:
-                amount = parse_quantity(value)
+                amount = _bounded_quantity(value, MAX_GPU_MEMORY)
+            except _TooBig:
+                ctx.err(path, "must be at most 1Ti of GPU memory (got %s)" % _short(value))
+                return None
             except ValueError:
                 ctx.err(path, "must be a GPU memory quantity such as '2Gi' or a GPU fraction in (0, 1] (got %s)" % _short(value))
                 return None
@@ -366,8 +423,11 @@ def t_nodes():
             return None
         out = {}
         for name, val in value.items():
-            sub = _p(path, name)
-            if node_name(ctx, name if isinstance(name, str) else str(name), sub) is None:
+            sub = _p(path, str(name))
+            if not isinstance(name, str):
+                ctx.err(sub, "node names must be strings; quote it ('%s')" % _short(name))
+                continue
+            if node_name(ctx, name, sub) is None:
                 continue
             out[name] = node_obj(ctx, val, sub) or {}
         return out
@@ -520,6 +580,9 @@ def parse_spec(data, prefix=None):
     ctx = _Ctx()
     if not isinstance(data, dict):
         raise SpecError([("", "a gpuctl spec must be a mapping with 'kind', got %s" % _tname(data))], prefix=prefix)
+    too_deep = nesting_problem(data)
+    if too_deep:
+        raise SpecError([too_deep], prefix=prefix)
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in SCHEMAS:
         raise SpecError([("kind", "must be one of %s (got %s)" % (", ".join(KINDS), _short(kind)) if "kind" in data
@@ -539,6 +602,8 @@ def load_documents(text, source="<spec>"):
     """Parse YAML text (one or several documents) into a list of dicts. Errors name the line."""
     if not HAS_YAML:  # pragma: no cover
         raise SpecError([("", "PyYAML is required to read gpuctl specs")], prefix=source)
+    if _flow_depth(text) > MAX_DEPTH:  # PyYAML would recurse once per level, slowly, into a RecursionError
+        raise SpecError([("", "is not valid here: nested more than %d levels deep" % MAX_DEPTH)], prefix=source)
     try:
         docs = [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as exc:
@@ -546,9 +611,35 @@ def load_documents(text, source="<spec>"):
         where = " at line %d column %d" % (mark.line + 1, mark.column + 1) if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise SpecError([("", "is not valid YAML%s: %s" % (where, problem))], prefix=source)
+    except RecursionError:
+        raise SpecError([("", "is not valid YAML: nested too deeply")], prefix=source)
+    except Exception as exc:  # pylint: disable=broad-except
+        # PyYAML's constructors raise whatever their conversion raises for a tag on text of another
+        # type (!!timestamp foo: AttributeError, !!int '': IndexError); none of it is the user's traceback
+        raise SpecError([("", "is not valid YAML: a value cannot be read as its tag says (%s)" % type(exc).__name__)], prefix=source)
     if not docs:
         raise SpecError([("", "contains no YAML documents")], prefix=source)
     return docs
+
+
+def _flow_depth(text):
+    """The deepest nesting of YAML flow collections ([ and {) outside quotes, roughly."""
+    depth = deepest = 0
+    quote = None
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        elif char == "\n":
+            quote = None
+    return deepest
 
 
 def parse_documents(docs, source=None):

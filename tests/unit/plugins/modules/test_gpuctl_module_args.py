@@ -215,3 +215,13 @@ def test_gpu_node_info_arguments(server):
     assert status == "fail" and result["msg"].startswith("invalid options: pool: ")
     status, result = run_main(gpu_node_info, auth(server, gpu_type="nvidia.com/a100-80g"))
     assert status == "exit" and [n["node_name"] for n in result["items"]] == ["node-1"] and not result["changed"]
+
+
+def test_pool_file_with_node_keys_of_mixed_types_fails_cleanly(server, tmp_path):
+    """Issue 16 item 8: YAML keys 1 and node-a made sorted() raise a TypeError traceback."""
+    src = tmp_path / "pools.yaml"
+    src.write_text("kind: resource\npool:\n  name: p\nnodes:\n  1: {}\n  node-a: {}\n")
+    before = server.count_requests()
+    status, result = run_main(gpuctl_pool, auth(server, src=[str(src)]))
+    assert status == "fail" and result["errors"] == [{"path": "pools.yaml#1: nodes.1", "reason": "node names must be strings; quote it ('1')"}]
+    assert server.count_requests(before) == 0

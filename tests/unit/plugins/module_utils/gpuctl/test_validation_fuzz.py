@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import json
 import os
 
 import tempfile
@@ -132,3 +133,59 @@ def test_whatever_renders_is_schema_valid(doc):
     manifests = check_clean(doc)
     for manifest in manifests or []:
         kubernetes_validate.validate(manifest, kubernetes_validate.latest_version(), strict=True)
+
+
+# ---------------------------------------------------------------- hostile input (issue 16 item 9)
+# The five causes of the tracebacks a 10,312-case fuzz found: deep nesting, PyYAML tags on text that
+# is not of that type, quantities of hundreds of digits, and pool node keys of mixed types.
+
+def _nested(depth):
+    doc = "x"
+    for dummy in range(depth):
+        doc = [doc] if depth % 2 else {"k": doc}
+    return doc
+
+
+hostile_scalars = st.one_of(
+    scalars,
+    st.integers(300, 450).map(lambda n: "1" * n),
+    st.integers(300, 450).map(lambda n: "9" * n + "Gi"),
+    st.integers(300, 450).map(lambda n: 10 ** n),
+    st.sampled_from([float("inf"), float("-inf"), float("nan"), 1e308, "1e400", "0.0000000001m", "2000Ti", "-1Gi"]),
+)
+hostile = st.one_of(
+    st.recursive(hostile_scalars, _containers, max_leaves=6),
+    st.sampled_from([40, 100, 600, 3001]).map(_nested),
+    st.dictionaries(st.one_of(st.integers(), st.text(max_size=6), st.booleans()), st.one_of(st.none(), st.fixed_dictionaries({})),
+                    max_size=4),
+)
+
+
+@settings(database=None, max_examples=int(os.environ.get("GPUCTL_FUZZ_HOSTILE_EXAMPLES", "5000")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.fixed_dictionaries({"kind": st.sampled_from(validation.KINDS)}, optional={
+    "job": hostile, "environment": hostile, "resources": st.one_of(hostile, st.fixed_dictionaries(
+        {"gpu": st.integers(0, 4)}, optional={"cpu": hostile_scalars, "memory": hostile_scalars, "gpu_share": hostile_scalars})),
+    "pool": hostile, "nodes": hostile, "quota": hostile, "storage": hostile}))
+def test_hostile_blocks_fail_cleanly(doc):
+    check_clean(doc)
+
+
+YAML_TAGS = ["!!timestamp", "!!int", "!!float", "!!binary", "!!bool", "!!null", "!!set", "!!omap", "!!python/name:os.system",
+             "!!str", "!!map", "!!seq"]
+
+
+@settings(database=None, max_examples=int(os.environ.get("GPUCTL_FUZZ_HOSTILE_EXAMPLES", "5000")), deadline=None)
+@given(st.sampled_from(["kind", "job", "resources"]), st.sampled_from(YAML_TAGS), st.text(max_size=20),
+       st.sampled_from([0, 3, 30, 40, 800, 5000]))
+def test_hostile_yaml_text_fails_cleanly(key, tag, text, depth):
+    for document in ("%s: %s %s\n" % (key, tag, json.dumps(text)), "%s: %s\n" % (key, "[" * depth + "]" * depth)):
+        try:
+            docs = validation.load_documents(document, "fuzz.yaml")
+        except SpecError as exc:
+            assert exc.errors[0][0].startswith("fuzz.yaml")
+            continue
+        try:
+            validation.parse_documents(docs, "fuzz.yaml")
+        except SpecError as exc:
+            assert all(err[0].startswith("fuzz.yaml#") for err in exc.errors)
