@@ -10,6 +10,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/ansible-test-env.sh"
 DEST="$ROOT/build/units/ansible_collections/gpufleet/ops"
 
+# One run at a time per checkout: the copy is rebuilt at the start of every run.
+exec 9>"$ANSIBLE_TEST_HOME/units.lock"
+if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
+  echo "units: waiting for another ansible-test units run in this checkout"
+  flock 9
+fi
+
 echo "units: copying $SRC -> $DEST"
 prepare_copy "$DEST"
 # shellcheck disable=SC2206

@@ -1,7 +1,13 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, gpufleet.ops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Shared pytest set-up: import paths for ``tests.*`` and for the collection itself.
 
-``ansible_collections.gpufleet.ops`` resolves through build/collections, a
-symlink to this repository, so unit tests import module_utils the way Ansible does.
+``ansible_collections.gpufleet.ops`` resolves through build/collections, a symlink to this
+repository, with Ansible's collection loader installed before any test module imports it: the
+same set-up ``ansible-test units`` gives, so plugins load through Ansible's plugin loader
+(``inventory_loader.get("gpufleet.ops.gpufleet")``) under plain pytest too.
 """
 import os
 import sys
@@ -10,8 +16,13 @@ REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
+from ansible.plugins.loader import init_plugin_loader  # noqa: E402
+from ansible.utils.collection_loader import AnsibleCollectionConfig  # noqa: E402
+
 from tests.support.ansible_run import ensure_collection_link  # noqa: E402
 
 _collections = ensure_collection_link()
 if _collections not in sys.path:
     sys.path.insert(0, _collections)
+if AnsibleCollectionConfig.collection_finder is None:  # ansible-test units installs its own
+    init_plugin_loader([_collections])
