@@ -70,7 +70,7 @@ def timed_run(sim, playbook_text, nodes, workdir, name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--nodes", type=int, default=500)
-    parser.add_argument("--release", choices=["old", "current"], default="current")
+    parser.add_argument("--release", choices=gonka_sim.RELEASES, default="current")
     args = parser.parse_args()
     nodes = make_nodes(args.nodes)
     sim = gonka_sim.start(args.release)

@@ -19,10 +19,16 @@ description:
     is read once; new nodes are registered in one C(POST nodes/batch); existing nodes whose
     configuration differs are updated with C(POST nodes) (an upsert on every release); enable,
     disable and delete use their own endpoints. A run with nothing to change sends only the read.
-  - Works against both Admin API releases in use. The Aug 2025 release resets a node's admin
-    state on update, so a disabled node is disabled again after an update. The current release
-    silently drops models that are not governance-approved; the module compares the answer with
-    what it sent and fails that node, naming the dropped models.
+  - Works against every Admin API release in use, Aug 2025 (v0.2.0) to v0.2.14, as C(docs/mlnode.md) details.
+    The Aug 2025 release re-registers a node on update and so resets its admin state, so a disabled
+    node is disabled again after an update. Its bare HTTP 500 C(error creating new node) is
+    reported with the models outside the approved list as the likely cause. v0.2.9 to v0.2.11
+    replace the models of a node without the enforced model, and v0.2.12 and later silently drop
+    models that are not governance-approved; the module compares the answer with what it sent and
+    fails that node, naming the models.
+  - C(model_override) is unknown to every release read (up to v0.2.14), which drops it without a word.
+    When no registered node carries it, it is sent but not compared, with one warning, so runs stay
+    idempotent.
   - vLLM arguments may come from presets per model and GPU layout (O(gpu_layout), or derived from
     O(hardware)); explicit C(args) always win.
 author:
@@ -81,7 +87,8 @@ options:
   models:
     description:
       - Models the node serves, as a mapping of model name to C(args) (a list of strings), optionally with
-        C(model_override) (C(hf_repo), C(hf_commit); Admin API v0.2.15 and later).
+        C(model_override) (C(hf_repo), C(hf_commit)), which no Admin API release up to v0.2.14 stores
+        (see the description).
       - When C(args) is left out, it comes from the vLLM presets for the model and O(gpu_layout)
         (or the layout in O(hardware)); with no layout it is C([]).
       - A list of model names is accepted as shorthand for presets.

@@ -1,5 +1,7 @@
 """mlnode / mlnode_info through real ansible-playbook runs against the Admin API
-simulator, once per API release ("old" = Aug 2025, "current" = v0.2.5+).
+simulator, once per release profile (tests/support/gonka_sim.py: aug2025 = v0.2.0,
+v0.2.5 .. v0.2.8, v0.2.9 .. v0.2.11, v0.2.12 .. v0.2.13, v0.2.14), each built from
+that release's code.
 
 Every test asserts what a user sees (task result, failure message) and what
 the server saw (the simulator's request log and state).
@@ -13,7 +15,7 @@ from tests.support import gonka_sim
 
 PLAYBOOK = os.path.join(os.path.dirname(__file__), "playbooks", "mlnode_task.yml")
 QWEN32 = "Qwen/Qwen3-32B-FP8"
-QWEN235 = "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8"
+QWEN235 = gonka_sim.QWEN235
 UNAPPROVED = "not-approved/Model-1B"
 
 
@@ -24,10 +26,22 @@ def server():
     sim.stop()
 
 
-@pytest.fixture(params=["old", "current"])
+@pytest.fixture(params=gonka_sim.PROFILE_NAMES)
 def sim(request, server):
     server.reset(release=request.param)
+    if request.param == "v0.2.9":
+        # ENFORCED_MODEL_ID=none, as an operator who registers other models sets it; the
+        # enforced default (every node gets Qwen3-235B) has its own test below.
+        server.state.enforced_model = None
     return server
+
+
+def release(sim):
+    return sim.profile.name
+
+
+def drops_unapproved(sim):
+    return release(sim) in ("v0.2.12", "v0.2.14")
 
 
 def node(nid, host="10.0.0.%d", **extra):
@@ -119,7 +133,7 @@ def test_update_keeps_a_disabled_node_disabled_on_both_releases(sim):
     assert state["node"]["max_concurrent"] == 700
     assert state["state"]["admin_state"]["enabled"] is False
     paths = [(r["method"], r["path"]) for r in writes(sim)]
-    if sim.snapshot()["release"] == "old":
+    if release(sim) == "aug2025":
         # The Aug 2025 release re-enables on update: the module must notice and disable again.
         assert paths == [("POST", "/admin/v1/nodes"), ("POST", "/admin/v1/nodes/n1/disable")]
     else:
@@ -256,7 +270,8 @@ def test_unreachable_governance_falls_back_to_the_dated_bundled_list(sim):
 
 @pytest.mark.parametrize("count", [1, 3])
 def test_server_refusing_a_model_is_reported_per_node(sim, count):
-    """Old release: 500 (single) or a silent drop (batch). Current: a silent drop or 400."""
+    """aug2025: 500 (single) or a silent omission (batch); v0.2.5 .. v0.2.11: 400 / 206;
+    v0.2.12+: a silent drop. Every form names the model."""
     with sim.state.lock:
         sim.state.approved_models = set([QWEN32])
     nodes = [node("n%d" % i, models={QWEN32: {"args": []}, UNAPPROVED: {"args": []}} if i == 1 else [QWEN32])
@@ -264,27 +279,79 @@ def test_server_refusing_a_model_is_reported_per_node(sim, count):
     res = run(sim, model_check="off", nodes=nodes)
     assert res["failed"] is True
     assert "1 of %d ML node(s) failed" % count in res["msg"]
-    assert "n1" in res["msg"] and UNAPPROVED in res["msg"] or "error creating new node" in res["msg"]
+    assert "n1" in res["msg"] and UNAPPROVED in res["msg"]
     ok = [n for n in res["nodes"] if not n["failed"]]
     assert len(ok) == count - 1 and all(n["changed"] for n in ok)
     bad = [n for n in res["nodes"] if n["failed"]][0]
     assert bad["id"] == "n1"
-    if sim.snapshot()["release"] == "current":
+    if drops_unapproved(sim):
         # Registered with the approved model only; the module says so instead of reporting success.
         assert "dropped model(s) %s" % UNAPPROVED in bad["msg"]
         assert list(registered(sim)["n1"]["node"]["models"]) == [QWEN32]
-    else:
+        return
+    if release(sim) == "aug2025":
         assert "HTTP 500" in bad["msg"] and "error creating new node" in bad["msg"]
-        assert "n1" not in registered(sim)
+    else:
+        assert "not valid governance models" in bad["msg"]
+    assert "likely cause: model(s) %s are not in the approved list" % UNAPPROVED in bad["msg"]
+    assert "n1" not in registered(sim)
+
+
+def test_aug2025_500_names_the_models_outside_the_approved_list_in_use(server):
+    server.reset("aug2025")
+    with server.state.lock:
+        server.state.approved_models = [QWEN32]
+    res = run(server, model_check="warn", approved_models=[QWEN32, "other/Model"],
+              id="n1", host="10.0.0.1", models={QWEN32: {"args": []}, UNAPPROVED: {"args": []}})
+    assert res["failed"] is True
+    assert "HTTP 500: error creating new node; likely cause: model(s) %s are not in the approved list from " \
+        "approved_models option" % UNAPPROVED in res["msg"]
+
+
+def test_enforced_model_on_v0_2_9_is_reported(server):
+    server.reset("v0.2.9")  # ENFORCED_MODEL_ID unset: the default Qwen3-235B is enforced
+    res = run(server, id="n1", host="10.0.0.1", models=[QWEN32])
+    assert res["failed"] is True
+    assert "replaced model(s) %s with %s" % (QWEN32, QWEN235) in res["msg"]
+    assert "ENFORCED_MODEL_ID=none" in res["msg"]
+    res = run(server, id="n2", host="10.0.0.2", gpu_layout="8xH100", models=[QWEN235])
+    assert res["changed"] is True and res.get("failed") is not True
+
+
+def test_model_override_ignored_by_the_server_warns_once_and_stays_idempotent(sim):
+    override = {"hf_repo": QWEN32, "hf_commit": "a" * 40}
+    nodes = [node("n1", models={QWEN32: {"args": [], "model_override": override}}),
+             node("n2", models={QWEN32: {"args": [], "model_override": override}})]
+    first = run(sim, nodes=nodes)
+    assert first["changed"] is True and not first.get("failed"), first
+    warned = [w for w in first["warnings"] if "model_override" in w]
+    assert len(warned) == 1 and "not compared" in warned[0]
+    sent = [r for r in sim.requests if r["method"] == "POST"][0]["body"]
+    assert sent[0]["models"][QWEN32]["model_override"] == override  # sent as given
+    clear_log(sim)
+    second = run(sim, nodes=nodes)
+    assert second["changed"] is False, second
+    assert writes(sim) == []
+    assert len([w for w in second.get("warnings", []) if "model_override" in w]) == 1
+
+
+def test_delete_answered_with_the_node_json_counts_as_deleted(sim):
+    run(sim, id="n1", host="10.0.0.1", models=[QWEN32])
+    add_fault(sim, method="DELETE", path="^/admin/v1/nodes/n1$", status=200,
+              body={"id": "n1", "host": "10.0.0.1", "models": {QWEN32: {"args": []}}})
+    res = run(sim, id="n1", state="absent")
+    assert res["changed"] is True and res["actions"] == ["delete"]
+    assert res["requests"][0]["answer"] is True
 
 
 def test_partial_batch_reports_the_failed_node(sim):
     run(sim, id="n9", host="10.0.0.50", models=[QWEN32])
-    # n2 reuses n9's host:port: the current release refuses it (206), the old one accepts it.
+    # n2 reuses n9's host:port: v0.2.5+ refuse it (206), Aug 2025 accepts it.
     res = run(sim, nodes=[node("n1"), node("n2", host="10.0.0.50")])
-    if sim.snapshot()["release"] == "current":
+    if release(sim) != "aug2025":
         assert res["failed"] is True
         assert "nodes[1] (id: n2)" in res["msg"] and "HTTP 206" in res["msg"]
+        assert "duplicate inference host+port combination: 10.0.0.50:5050 (already used by node 'n9')" in res["msg"]
         assert sorted(registered(sim)) == ["n1", "n9"]
     else:
         assert res["changed"] is True and sorted(registered(sim)) == ["n1", "n2", "n9"]
@@ -366,6 +433,41 @@ def test_info_checks_epoch_participants(sim):
     assert found["participant"]["found"] is True and found["participant"]["entry"]["weight"] == 7
     missing = run(sim, module="mlnode_info", participants_url=sim.url, participant="gonka1zzz")
     assert missing["participant"]["found"] is False
+
+
+def test_info_operator_reads_where_the_release_has_them(sim):
+    run(sim, nodes=[node("n1")])
+    with sim.state.lock:
+        sim.state.upgrade_plan_version = "v3.0.9"
+        sim.state.mlnode_health["n1"] = False
+    clear_log(sim)
+    res = run(sim, module="mlnode_info", upgrade_status=True, version="v3.0.8", setup_report=True)
+    assert res["changed"] is False
+    assert [r["path"] for r in writes(sim)] == ["/admin/v1/nodes/version-status"]  # a POST that only reads
+    node1 = res["nodes"][0]
+    if release(sim) in ("v0.2.12", "v0.2.14"):
+        assert node1["ml_node_version"] == ""
+    else:
+        assert node1["ml_node_version"] is None
+        assert any(n.startswith("ml_node_version: not reported") for n in res["notes"])
+    if release(sim) == "aug2025":
+        assert res["upgrade_status"] is None and res["version_status"] is None and res["setup_report"] is None
+        assert any("GET setup/report answered HTTP 404" in n for n in res["notes"])
+        assert any("GET nodes/upgrade-status answered HTTP 405" in n for n in res["notes"])
+        return
+    assert res["upgrade_status"]["n1"]["is_alive"] is False
+    assert res["version_status"] == {"n1": {"is_alive": True}}
+    report = res["setup_report"]
+    assert report["overall_status"] == "FAIL"
+    assert [c["status"] for c in report["checks"] if c["id"] == "mlnode_n1"] == ["FAIL"]
+
+
+def test_info_in_check_mode_reads_version_status(sim):
+    run(sim, nodes=[node("n1")])
+    clear_log(sim)
+    res = run(sim, module="mlnode_info", check=True, version="v3.0.8")
+    assert res.get("failed") is not True and res["changed"] is False
+    assert [r["path"] for r in sim.requests] == ["/admin/v1/nodes", "/admin/v1/nodes/version-status"]
 
 
 def test_admin_url_from_environment(sim):

@@ -1,4 +1,4 @@
-"""Tests for tests/support/gonka_sim.py, the Gonka Admin API simulator."""
+"""Tests for tests/support/gonka_sim.py: every profile against the behaviour read in its release's code."""
 from __future__ import annotations
 
 import http.client
@@ -57,101 +57,177 @@ def server():
         yield sim
 
 
-@pytest.fixture(params=["old", "current"])
+@pytest.fixture(params=gonka_sim.PROFILE_NAMES)
 def api(request, server):
     server.reset(request.param)
     c = Client(server.url)
     c.release = request.param
+    c.profile = gonka_sim.PROFILES[request.param]
+    if request.param == "v0.2.9":
+        server.state.enforced_model = None  # ENFORCED_MODEL_ID=none; the enforced default has its own test
     return c
 
 
 @pytest.fixture
-def cur(server):
-    server.reset("current")
-    return Client(server.url)
+def profile_of(server):
+    def use(name):
+        server.reset(name)
+        return Client(server.url)
+    return use
 
 
-@pytest.fixture
-def old(server):
-    server.reset("old")
-    return Client(server.url)
+def by_id(items):
+    return dict((i["node"]["id"], i) for i in items)
+
+
+# -- names --------------------------------------------------------------------------------
+
+def test_release_names_and_aliases():
+    assert gonka_sim.profile_name("old") == "aug2025" and gonka_sim.profile_name("current") == "v0.2.14"
+    assert gonka_sim.profile_name("v0.2.7") == "v0.2.5" and gonka_sim.profile_name("v0.2.11") == "v0.2.9"
+    assert gonka_sim.profile_name("v0.2.13") == "v0.2.12"
+    with pytest.raises(ValueError):
+        gonka_sim.profile_name("v9")
+    for profile in gonka_sim.PROFILES.values():
+        assert len(profile.commit) == 40
 
 
 # -- listing and registration ----------------------------------------------------
 
-def test_list_is_wrapped_in_registration_order(api):
+def test_list_is_wrapped_with_state_fields_per_release(api):
     assert api.nodes() == []
     for nid, host in (("b", "h1"), ("a", "h2")):
         assert api.call("POST", "/admin/v1/nodes", node(nid, host))[0] == 200
-    items = api.nodes()
-    assert [i["node"]["id"] for i in items] == ["b", "a"]
-    assert [i["node"]["node_num"] for i in items] == [1, 2]
-    n, st = items[0]["node"], items[0]["state"]
+    items = by_id(api.nodes())
+    assert [items[i]["node"]["node_num"] for i in ("b", "a")] == [1, 2]
+    n, st = items["b"]["node"], items["b"]["state"]
     assert n["inference_segment"] == "" and n["poc_segment"] == ""
-    assert n["hardware"] == [] and n["version"] == ""
+    assert n["hardware"] is None                                   # Go nil slice
+    assert ("version" in n) is (api.release == "aug2025")          # removed by v0.2.4
     assert n["models"] == {QWEN: {"args": []}}
-    assert st["intended_status"] == "INFERENCE" and st["current_status"] == "UNKNOWN"
+    # RegisterNode's fresh state (broker/node_admin_commands.go)
+    assert st["intended_status"] == "UNKNOWN" and st["current_status"] == "UNKNOWN"
     assert st["poc_intended_status"] == st["poc_current_status"] == "IDLE"
     assert st["admin_state"] == {"enabled": True, "epoch": 0}
     assert st["lock_count"] == 0 and st["failure_reason"] == ""
     assert st["epoch_models"] == {} and st["epoch_ml_nodes"] == {}
     assert st["status_timestamp"].endswith("Z")
-    extra = {"ml_node_version", "preserved_models", "deployment_update_pending"}
-    assert extra <= set(st) if api.release == "current" else not extra & set(st)
+    assert "training_task" not in st and "deployment_update_pending" not in st  # omitempty / no release has it
+    assert ("ml_node_version" in st) is (api.release in ("v0.2.12", "v0.2.14"))
+    assert ("preserved_models" in st) is (api.release in ("v0.2.12", "v0.2.14"))
+    assert ("poc_validation_inference" in st) is (api.release == "v0.2.14")
 
 
-def test_post_returns_node(api):
+def test_list_order_is_random(api):
+    for i in range(12):
+        api.call("POST", "/admin/v1/nodes", node("n%02d" % i, "h%d" % i))
+    orders = set(tuple(i["node"]["id"] for i in api.nodes()) for _ in range(8))
+    assert len(orders) > 1
+
+
+def test_post_answers_the_config_without_node_num(api):
     status, out = api.call("POST", "/admin/v1/nodes",
-                           node(hardware=[{"type": "H100", "count": 8}]))
+                           node(hardware=[{"type": "H100", "count": 8}],
+                                models={QWEN: {"args": [], "model_override": {"hf_repo": "x", "hf_commit": "a" * 40}}}))
     assert status == 200
-    assert out["id"] == "node1" and out["node_num"] == 1
+    assert out["id"] == "node1" and "node_num" not in out
     assert out["hardware"] == [{"type": "H100", "count": 8}]
+    assert out["models"] == {QWEN: {"args": []}}                 # model_override dropped: unknown to ModelConfig
+    assert ("version" in out) is (api.release == "aug2025")
+    status, out = api.call("POST", "/admin/v1/nodes", node("n2", "h2"))
+    assert out["hardware"] is None
 
 
-@pytest.mark.parametrize("field,value", [
-    ("id", ""), ("host", ""), ("inference_port", 0), ("poc_port", 70000),
-    ("max_concurrent", 0), ("models", {}), ("inference_port", "5050"),
-    ("models", {QWEN: {"args": [4]}}),
+@pytest.mark.parametrize("field,value,text", [
+    ("id", "", "node id is required and cannot be empty"),
+    ("host", "", "host is required and cannot be empty"),
+    ("inference_port", 0, "inference_port must be between 1 and 65535, got 0"),
+    ("poc_port", 70000, "poc_port must be between 1 and 65535, got 70000"),
+    ("max_concurrent", 0, "max_concurrent must be greater than 0, got 0"),
+    ("models", {}, "at least one model must be specified"),
 ])
-def test_validation(api, field, value):
+def test_validation(api, field, value, text):
     status, out = api.call("POST", "/admin/v1/nodes", node(**{field: value}))
+    if api.release == "aug2025":
+        # v0.2.0 validates nothing: only the governance check can refuse
+        assert status == 200
+        return
     assert status == 400
-    assert field in out["error"]
-    if api.release == "current":
-        assert out["error"].startswith("failed to create node: validation failed: ")
+    assert out["error"] == "failed to create node: validation failed: " + text
     assert api.nodes() == []
+
+
+def test_validation_errors_are_all_joined(api):
+    if api.release == "aug2025":
+        return
+    status, out = api.call("POST", "/admin/v1/nodes", node(host="", max_concurrent=0))
+    assert out["error"] == ("failed to create node: validation failed: host is required and cannot be empty; "
+                            "max_concurrent must be greater than 0, got 0")
 
 
 def test_wrong_type_and_non_json_bodies(api):
     status, out = api.call("POST", "/admin/v1/nodes", node(max_concurrent="x"))
     assert status == 400
-    if api.release == "old":
-        assert out["error"].startswith("json: cannot unmarshal string into Go struct field")
+    message = "Unmarshal type error: expected=int, got=string, field=max_concurrent"
+    if api.release == "aug2025":
+        # NewHTTPError(400, err) with err an *echo.HTTPError: the message is an object
+        assert set(out["error"]) == {"message"} and out["error"]["message"].startswith(message)
+    else:
+        assert out["error"].startswith("invalid request body: code=400, message=" + message)
+        assert "internal=json: cannot unmarshal string into Go struct field InferenceNodeConfig.max_concurrent" \
+            " of type int" in out["error"]
     status, out = api.call("POST", "/admin/v1/nodes", raw="not json")
-    assert status == 400 and "invalid character" in out["error"]
+    assert status == 400
+    text = out["error"]["message"] if api.release == "aug2025" else out["error"]
+    assert "Syntax error: offset=1, error=invalid character 'n' looking for beginning of value" in text
+    status, out = api.call("POST", "/admin/v1/nodes", raw='{"id": "x"')
+    text = out["error"]["message"] if api.release == "aug2025" else out["error"]
+    assert status == 400 and "unexpected EOF" in text
 
 
 def test_create_with_unapproved_model(api):
     status, out = api.call("POST", "/admin/v1/nodes",
                            node(models={QWEN: {"args": []}, BAD: {"args": []}}))
-    if api.release == "old":
+    if api.release == "aug2025":
         assert (status, out) == (500, {"error": "error creating new node"})
+        assert api.nodes() == []
+    elif api.release in ("v0.2.5", "v0.2.9"):
+        assert (status, out) == (400, {"error": "failed to create node: one or more models are not valid "
+                                                "governance models. Check logs for details."})
         assert api.nodes() == []
     else:
         assert status == 200 and list(out["models"]) == [QWEN]
         assert list(api.nodes()[0]["node"]["models"]) == [QWEN]
 
 
-def test_current_create_no_valid_models_and_port_clash(cur):
-    status, out = cur.call("POST", "/admin/v1/nodes", node(models={BAD: {"args": []}}))
-    assert (status, out) == (400, {"error": "failed to create node: node node1 has no "
-                                            "governance-valid models"})
-    assert cur.call("POST", "/admin/v1/nodes", node("a"))[0] == 200
-    status, out = cur.call("POST", "/admin/v1/nodes", node("b", pp=9999))
+def test_no_valid_models_and_duplicate_host_port(api):
+    status, out = api.call("POST", "/admin/v1/nodes", node(models={BAD: {"args": []}}))
+    if api.release in ("v0.2.12", "v0.2.14"):
+        assert (status, out) == (400, {"error": "failed to create node: node node1 has no governance-valid models"})
+    assert api.call("POST", "/admin/v1/nodes", node("a"))[0] == 200
+    status, out = api.call("POST", "/admin/v1/nodes", node("b", pp=9999))
+    if api.release == "aug2025":
+        assert status == 200  # no duplicate check
+        return
     assert status == 400
-    assert out["error"].startswith("failed to create node: validation failed: host:port")
-    assert out["error"].endswith("already used by node a")
-    assert cur.call("POST", "/admin/v1/nodes", node("c", host="10.0.0.99"))[0] == 200
+    assert out["error"] == ("failed to create node: validation failed: duplicate inference host+port combination: "
+                            "10.0.0.21:5050 (already used by node 'a')")
+    status, out = api.call("POST", "/admin/v1/nodes", node("c"))
+    assert out["error"].endswith("duplicate inference host+port combination: 10.0.0.21:5050 (already used by "
+                                 "node 'a'); duplicate PoC host+port combination: 10.0.0.21:8080 (already used "
+                                 "by node 'a')")
+    assert api.call("POST", "/admin/v1/nodes", node("d", host="10.0.0.99"))[0] == 200
+
+
+def test_enforced_model_replaces_models_on_v0_2_9(profile_of):
+    cur = profile_of("v0.2.9")
+    status, out = cur.call("POST", "/admin/v1/nodes", node())
+    assert status == 200
+    assert out["models"] == {gonka_sim.QWEN235: {"args": ["--tensor-parallel-size", "4", "--max-model-len", "240000"]}}
+    assert cur.call("POST", "/admin/v1/nodes", node("k", "h9", models={gonka_sim.QWEN235: {"args": ["--x"]}}))[1][
+        "models"] == {gonka_sim.QWEN235: {"args": ["--x"]}}
+    assert cur.call("PUT", "/_sim/enforced_model", None) == (200, None)
+    assert cur.call("POST", "/admin/v1/nodes", node("n2", "h2"))[1]["models"] == {QWEN: {"args": []}}
 
 
 def test_approved_models_settable(api):
@@ -186,12 +262,17 @@ def test_upsert_existing_id(api):
     api.call("POST", "/admin/v1/nodes", node(hardware=[{"type": "H100", "count": 8}]))
     assert api.call("POST", "/admin/v1/nodes/node1/disable")[0] == 200
     status, out = api.call("POST", "/admin/v1/nodes", node(max_concurrent=800))
-    assert status == 200 and out["max_concurrent"] == 800 and out["node_num"] == 1
+    assert status == 200 and out["max_concurrent"] == 800 and "node_num" not in out
     [item] = api.nodes()
     assert item["node"]["max_concurrent"] == 800
-    assert item["node"]["hardware"] == []
-    # old: state reset (enabled again); current: state kept (still disabled)
-    assert item["state"]["admin_state"]["enabled"] is (api.release == "old")
+    assert item["node"]["hardware"] is None          # replaced by the body, which omitted it
+    if api.release == "aug2025":
+        # a second RegisterNode: fresh state (enabled), a new node_num, a duplicate config entry
+        assert item["state"]["admin_state"]["enabled"] is True and item["node"]["node_num"] == 2
+        assert api.state()["duplicates"] == {"node1": 1}
+    else:
+        assert item["state"]["admin_state"]["enabled"] is False and item["node"]["node_num"] == 1
+        assert api.state()["duplicates"] == {}
 
 
 def test_update_with_unapproved_model_changes_nothing(api):
@@ -200,28 +281,37 @@ def test_update_with_unapproved_model_changes_nothing(api):
     status, out = api.call("POST", "/admin/v1/nodes",
                            node(max_concurrent=9, models={QWEN: {"args": []}, BAD: {"args": []}}))
     assert status == 500
-    if api.release == "current":
-        assert out["error"].startswith("failed to update node: ")
+    if api.release == "aug2025":
+        assert out == {"error": "error creating new node"}
+    else:
+        assert out == {"error": "failed to update node: model %s is not a valid governance model" % BAD}
     [item] = api.nodes()
     assert item["node"]["max_concurrent"] == 500
     assert item["state"]["admin_state"]["enabled"] is False
 
 
-def test_current_update_invalid_is_500(cur):
-    cur.call("POST", "/admin/v1/nodes", node())
-    status, out = cur.call("POST", "/admin/v1/nodes", node(max_concurrent=0))
+def test_update_invalid_is_500_duplicates_checked_excluding_itself(api):
+    if api.release == "aug2025":
+        return
+    api.call("POST", "/admin/v1/nodes", node())
+    api.call("POST", "/admin/v1/nodes", node("b", "10.0.0.22"))
+    status, out = api.call("POST", "/admin/v1/nodes", node(max_concurrent=0))
     assert status == 500
-    assert out["error"].startswith("failed to update node: validation failed: max_concurrent")
+    assert out["error"] == "failed to update node: validation failed: max_concurrent must be greater than 0, got 0"
+    status, out = api.call("POST", "/admin/v1/nodes", node("b"))
+    assert status == 500 and "duplicate inference host+port combination: 10.0.0.21:5050 (already used by " \
+        "node 'node1')" in out["error"]
+    assert api.call("POST", "/admin/v1/nodes", node(max_concurrent=7))[0] == 200
 
 
 def test_put_node(api):
     api.call("POST", "/admin/v1/nodes", node())
     status, out = api.call("PUT", "/admin/v1/nodes/other-id", node(max_concurrent=42))
-    if api.release == "old":
-        assert (status, out) == (405, {"message": "Method Not Allowed"})
+    if api.release == "aug2025":
+        assert (status, out) == (405, {"error": "Method Not Allowed"})
         assert api.nodes()[0]["node"]["max_concurrent"] == 500
     else:
-        assert status == 200 and out["id"] == "node1"
+        assert status == 200 and out["id"] == "node1"  # the path id is ignored
         assert [i["node"]["id"] for i in api.nodes()] == ["node1"]
         assert api.nodes()[0]["node"]["max_concurrent"] == 42
 
@@ -239,21 +329,27 @@ def test_batch_failures(api):
     items = [node("a", "h1"), node("b", "h2", models={BAD: {"args": []}}),
              node("c", "h3", max_concurrent=0)]
     status, out = api.call("POST", "/admin/v1/nodes/batch", items)
-    if api.release == "old":
-        assert status == 201 and [n["id"] for n in out] == ["a"]
-        status, out = api.call("POST", "/admin/v1/nodes/batch", items[1:])
+    if api.release == "aug2025":
+        assert status == 201 and [n["id"] for n in out] == ["a", "c"]  # c: no validation at all
+        status, out = api.call("POST", "/admin/v1/nodes/batch", items[1:2])
         assert (status, out) == (201, None)
+        assert sorted(by_id(api.nodes())) == ["a", "c"]
+        return
+    assert status == 206
+    assert [n["id"] for n in out["nodes"]] == ["a"]
+    assert len(out["errors"]) == 2
+    if api.release in ("v0.2.12", "v0.2.14"):
+        assert out["errors"][0] == ("node[1] (id: b): code=400, message=failed to create node: node b has no "
+                                    "governance-valid models")
     else:
-        assert status == 206
-        assert [n["id"] for n in out["nodes"]] == ["a"]
-        assert len(out["errors"]) == 2
-        assert out["errors"][0].startswith("node[1] (id: b): code=400, message=")
-        assert "no governance-valid models" in out["errors"][0]
-        assert out["errors"][1].startswith("node[2] (id: c): code=400, message=")
-        status, out = api.call("POST", "/admin/v1/nodes/batch", items[1:])
-        assert status == 400
-        assert out["error"]["error"] == "all nodes failed validation"
-        assert len(out["error"]["errors"]) == 2
+        assert out["errors"][0] == ("node[1] (id: b): code=400, message=failed to create node: one or more models "
+                                    "are not valid governance models. Check logs for details.")
+    assert out["errors"][1] == ("node[2] (id: c): code=400, message=failed to create node: validation failed: "
+                                "max_concurrent must be greater than 0, got 0")
+    status, out = api.call("POST", "/admin/v1/nodes/batch", items[1:])
+    assert status == 400
+    assert out["error"]["error"] == "all nodes failed validation"
+    assert len(out["error"]["errors"]) == 2
     assert [i["node"]["id"] for i in api.nodes()] == ["a"]
 
 
@@ -262,25 +358,34 @@ def test_batch_existing_ids(api):
     api.call("POST", "/admin/v1/nodes/a/disable")
     # same host and ports
     status, out = api.call("POST", "/admin/v1/nodes/batch", [node("a", "h1")])
-    if api.release == "old":
+    if api.release == "aug2025":
         assert status == 201 and api.nodes()[0]["state"]["admin_state"]["enabled"]
+        assert api.state()["duplicates"] == {"a": 1}
     else:
+        # RegisterNode's duplicate check does not exclude the node itself
         assert status == 400
-        assert "host:port h1:5050 already used by node a" in out["error"]["errors"][0]
+        assert "duplicate inference host+port combination: h1:5050 (already used by node 'a')" in \
+            out["error"]["errors"][0]
         assert api.nodes()[0]["state"]["admin_state"]["enabled"] is False
         assert api.state()["duplicates"] == {}
-    # different host: re-registered with fresh state, counted as duplicate (current)
+    # different host: re-registered with fresh state and a new node_num, config entry appended
     api.call("POST", "/admin/v1/nodes/a/disable")
     status, out = api.call("POST", "/admin/v1/nodes/batch", [node("a", "h9")])
     assert status == 201 and out[0]["host"] == "h9"
     [item] = api.nodes()
     assert item["node"]["host"] == "h9" and item["state"]["admin_state"]["enabled"]
-    assert api.state()["duplicates"] == ({} if api.release == "old" else {"a": 1})
+    assert item["node"]["node_num"] == (3 if api.release == "aug2025" else 2)
+    assert api.state()["duplicates"] == ({"a": 2} if api.release == "aug2025" else {"a": 1})
+    # DELETE rebuilds the config from the broker's nodes: the duplicates are gone
+    assert api.call("DELETE", "/admin/v1/nodes/a") == (200, True)
+    assert api.state()["duplicates"] == {} and api.state()["config_nodes"] == []
 
 
 def test_batch_not_a_list(api):
     status, out = api.call("POST", "/admin/v1/nodes/batch", node())
-    assert status == 400 and "cannot unmarshal object" in out["error"]
+    text = out["error"]["message"] if api.release == "aug2025" else out["error"]
+    assert status == 400
+    assert "Unmarshal type error: expected=[]apiconfig.InferenceNodeConfig, got=object" in text
 
 
 def test_large_batch_is_fast(api):
@@ -317,11 +422,45 @@ def test_enable_disable(api):
 
 
 def test_unknown_path_and_method(api):
-    status, out = api.call("GET", "/admin/v1/nope")
-    assert status == 404 and isinstance(out, dict)
-    assert api.call("DELETE", "/admin/v1/nodes")[0] == 405
+    assert api.call("GET", "/admin/v1/nope") == (404, {"error": "Not Found"})
+    assert api.call("DELETE", "/admin/v1/nodes") == (405, {"error": "Method Not Allowed"})
     assert api.call("GET", "/admin/v1/nodes/node1/enable")[0] == 405
     assert api.call("GET", "/_sim/nope")[0] == 404
+
+
+# -- operator endpoints (v0.2.4+) ------------------------------------------------------
+
+def test_upgrade_and_version_status(api):
+    api.call("POST", "/admin/v1/nodes", node())
+    status, out = api.call("GET", "/admin/v1/nodes/upgrade-status")
+    if api.release == "aug2025":
+        assert status == 405  # only DELETE nodes/:id matches the path
+        assert api.call("POST", "/admin/v1/nodes/version-status", {"version": "v3.0.8"})[0] == 405
+        assert api.call("GET", "/admin/v1/setup/report")[0] == 404
+        return
+    assert (status, out) == (200, {"message": "No upgrade plan active"})
+    assert api.call("PUT", "/_sim/upgrade", {"plan_version": "v3.0.9"})[0] == 200
+    status, out = api.call("GET", "/admin/v1/nodes/upgrade-status")
+    assert status == 200 and out["node1"]["is_alive"] is False and "v3.0.9" in out["node1"]["error"]
+    assert api.call("POST", "/admin/v1/nodes/version-status", {"version": "v3.0.8"}) == (
+        200, {"node1": {"is_alive": True}})
+    assert api.call("POST", "/admin/v1/nodes/version-status", {}) == (400, {"error": "Version field is required"})
+    assert api.call("POST", "/admin/v1/nodes/version-status", raw="x") == (400, {"error": "Invalid request body"})
+
+
+def test_setup_report(api):
+    if api.release == "aug2025":
+        return
+    api.call("POST", "/admin/v1/nodes", node())
+    api.call("PUT", "/_sim/mlnode_health", {"node1": False})
+    status, out = api.call("GET", "/admin/v1/setup/report")
+    assert status == 200 and out["overall_status"] == "FAIL"
+    ids = [c["id"] for c in out["checks"]]
+    assert "mlnode_node1" in ids and "block_sync" in ids
+    assert ("feegrant_allowance" in ids) is (api.release in ("v0.2.12", "v0.2.14"))
+    check = [c for c in out["checks"] if c["id"] == "mlnode_node1"][0]
+    assert check["status"] == "FAIL" and check["details"]["host"] == "10.0.0.21"
+    assert out["summary"]["failed_checks"] == 1
 
 
 # -- control API: seeds, log, faults, reset -----------------------------------------
@@ -331,11 +470,12 @@ def test_seed_nodes(api):
              node("s2", "h2")]
     status, out = api.call("PUT", "/_sim/nodes", seeds)
     assert status == 200
-    items = api.nodes()
-    assert [i["node"]["id"] for i in items] == ["s1", "s2"]
-    assert items[0]["state"]["admin_state"] == {"enabled": False, "epoch": 0}
-    assert items[1]["node"]["node_num"] == 2
-    assert api.call("POST", "/admin/v1/nodes", node("s3", "h3"))[1]["node_num"] == 3
+    items = by_id(api.nodes())
+    assert sorted(items) == ["s1", "s2"]
+    assert items["s1"]["state"]["admin_state"] == {"enabled": False, "epoch": 0}
+    assert items["s2"]["node"]["node_num"] == 2
+    assert api.call("POST", "/admin/v1/nodes", node("s3", "h3"))[0] == 200
+    assert by_id(api.nodes())["s3"]["node"]["node_num"] == 3
 
 
 def test_request_log(api):
@@ -390,7 +530,7 @@ def test_fault_delay_and_clear(api):
 def test_reset_switches_release(api):
     api.call("POST", "/admin/v1/nodes", node())
     api.call("POST", "/_sim/faults", {"path": ".", "status": 500})
-    other = "old" if api.release == "current" else "current"
+    other = "aug2025" if api.release != "aug2025" else "v0.2.14"
     status, out = api.call("POST", "/_sim/reset", {"release": other})
     assert status == 200 and out["release"] == other
     assert out["nodes"] == [] and out["faults"] == [] and out["duplicates"] == {}

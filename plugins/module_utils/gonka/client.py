@@ -110,9 +110,13 @@ class AdminClient(object):
                                 headers={"Accept": "application/json"})
 
     # -- transport -----------------------------------------------------
-    def call(self, method, url, body=None, retry=True, ok=(200, 201)):
-        """One logical request; returns Response for any status in ``ok``."""
-        if self.read_only and method not in READ_METHODS:
+    def call(self, method, url, body=None, retry=True, ok=(200, 201), reads_only=False):
+        """One logical request; returns Response for any status in ``ok``.
+
+        ``reads_only=True`` marks a POST that changes nothing on the server
+        (``nodes/version-status``), so a read-only client may send it.
+        """
+        if self.read_only and method not in READ_METHODS and not reads_only:
             raise CheckModeWriteRefused(method, url)
         data = None
         headers = {}
@@ -193,3 +197,17 @@ class AdminClient(object):
 
     def get_json(self, url):
         return self.call("GET", url).data
+
+    # -- operator endpoints (v0.2.4 and later; 404/405 on older releases) -----------
+    def upgrade_status(self):
+        """GET nodes/upgrade-status: ``{"message": ...}`` or ``{node_id: {is_alive, error}}``."""
+        return self.get_json(self.admin_url("nodes", "upgrade-status"))
+
+    def version_status(self, version):
+        """POST nodes/version-status: whether each node answers under ``/<version>/``. Reads only."""
+        return self.call("POST", self.admin_url("nodes", "version-status"), body={"version": version},
+                         reads_only=True).data
+
+    def setup_report(self):
+        """GET setup/report: ``{overall_status, checks, summary, ...}``."""
+        return self.get_json(self.admin_url("setup", "report"))

@@ -48,6 +48,11 @@ def parse_governance_models(payload):
     return names
 
 
+def bundled():
+    """The bundled list: dated, never authoritative."""
+    return ApprovedModels(BUNDLED_MODELS, "bundled (%s)" % BUNDLED_MODELS_AS_OF, False)
+
+
 def resolve(client, approved_models=None, governance_url=None):
     """Work out the approved list; a live lookup that fails falls back with a warning."""
     if approved_models:

@@ -33,6 +33,7 @@ _BATCH_ERROR_RE = re.compile(r"node\[(\d+)\]\s*\(id:\s*([^)]*)\)\s*:\s*(.*)$")
 NODE_OPTIONS = ("id", "host", "inference_port", "poc_port", "max_concurrent", "models", "hardware",
                 "gpu_layout", "inference_segment", "poc_segment", "state")
 MAX_PARALLEL = 64
+ENFORCED_DEFAULT = "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8"
 OVERRIDE_IGNORED = ("model_override is not stored by this Admin API (no release up to v0.2.14 knows the field; "
                     "it is dropped without an error). It is sent with creates and updates but not compared, so "
                     "runs stay idempotent; the ML node serves the model named by the key")
@@ -74,10 +75,19 @@ class Reconciler(object):
             self.override_ignored = True
         returned = set(answered.keys())
         dropped = sorted(set(sent_body["models"]) - returned)
-        if dropped:
+        added = sorted(returned - set(sent_body["models"]))
+        if added:
+            # v0.2.9 .. v0.2.11 (broker/enforced_model.go): a node without ENFORCED_MODEL_ID
+            # gets that model instead of its own, silently.
+            p.fail("%s: the server replaced model(s) %s with %s (the Admin API enforces a model: v0.2.9 to "
+                   "v0.2.11 register every node with ENFORCED_MODEL_ID, by default %s, unless the api "
+                   "container sets ENFORCED_MODEL_ID=none); the node is registered with %s"
+                   % (p.desired.label, ", ".join(dropped), ", ".join(added), ENFORCED_DEFAULT, ", ".join(added)))
+        elif dropped:
             kept = ", ".join(sorted(returned)) or "no models"
-            p.fail("%s: the server dropped model(s) %s without an error (not governance-approved on this chain); "
-                   "the node is registered with %s" % (p.desired.label, ", ".join(dropped), kept))
+            p.fail("%s: the server dropped model(s) %s without an error (not governance-approved on this chain; "
+                   "v0.2.12 and later drop such models and register the rest); the node is registered with %s"
+                   % (p.desired.label, ", ".join(dropped), kept))
 
     def _register_one(self, p, body):
         path = self._path("nodes")
@@ -91,23 +101,28 @@ class Reconciler(object):
         p.wrote = True
         self._check_models(p, body, answer)
         if isinstance(answer, dict):
-            p.result_item["node"] = answer
+            # The answer is the stored config: no node_num, which only GET nodes shows.
+            node = dict((p.current or {}).get("node") or {})
+            node.update(answer)
+            p.result_item["node"] = node
         return answer
 
-    def _likely_cause(self, exc, body):
-        """Aug 2025 answers a bare 500 ``error creating new node`` when a model is not
-        governance-approved (``NewNodeConfig`` fails on the model check); name them."""
-        if exc.status != 500 or "error creating new node" not in (exc.server_message or ""):
+    def _likely_cause(self, exc_or_text, body):
+        """Name the models outside the approved list when the server refused the node for its
+        models without naming them: Aug 2025's bare 500 ``error creating new node`` and
+        v0.2.5 .. v0.2.11's 400 ``one or more models are not valid governance models``."""
+        text = exc_or_text if isinstance(exc_or_text, str) else (exc_or_text.server_message or "")
+        if "error creating new node" not in text and "not valid governance models" not in text:
             return ""
         models = sorted(body.get("models") or {})
-        if self.approved is not None:
-            outside = [m for m in models if m not in self.approved.models]
-            if outside:
-                return ("; likely cause: model(s) %s are not in the approved list from %s (the Aug 2025 release "
-                        "answers this 500 when a model is not governance-approved)"
-                        % (", ".join(outside), self.approved.source))
-        return ("; likely cause: a model not approved by the chain's governance (the Aug 2025 release answers "
-                "this 500 for it); models sent: %s" % ", ".join(models))
+        approved = self.approved or governance.bundled()
+        outside = [m for m in models if m not in approved.models]
+        if outside:
+            return ("; likely cause: model(s) %s are not in the approved list from %s (this Admin API release "
+                    "refuses a node with a model outside the chain's governance list without naming it)"
+                    % (", ".join(outside), approved.source))
+        return ("; likely cause: a model the chain's governance does not approve (this Admin API release does "
+                "not name it); models sent: %s" % ", ".join(models))
 
     # -- steps -----------------------------------------------------------
     def _delete(self, p):
@@ -172,7 +187,8 @@ class Reconciler(object):
                 p.result_item["node"] = answered[p.id]
                 self._check_models(p, p.desired.body, answered[p.id])
             elif p.id in errors:
-                p.fail("%s: refused by POST %s (HTTP %s): %s" % (p.desired.label, path, status, errors[p.id]))
+                p.fail("%s: refused by POST %s (HTTP %s): %s%s" % (p.desired.label, path, status, errors[p.id],
+                                                                  self._likely_cause(errors[p.id], p.desired.body)))
             else:
                 silent.append(p)
         # The Aug 2025 release drops failed nodes without a word; ask again one by one
@@ -374,6 +390,13 @@ class MlnodeService(object):
 class MlnodeInfoService(object):
     """Module mlnode_info: reads only (its client refuses writes), never reports a change."""
 
+    # (option, result key, client method, release that added the endpoint)
+    OPERATOR_READS = (
+        ("upgrade_status", "upgrade_status", "upgrade_status", "GET nodes/upgrade-status", "v0.2.4"),
+        ("version", "version_status", "version_status", "POST nodes/version-status", "v0.2.4"),
+        ("setup_report", "setup_report", "setup_report", "GET setup/report", "v0.2.4"),
+    )
+
     def __init__(self, module):
         self.module = module
         self.params = module.params
@@ -385,11 +408,31 @@ class MlnodeInfoService(object):
             items = client.list_nodes()
         except GonkaApiError as exc:
             raise GpufleetError("could not read the ML node list: %s" % exc, api_requests=client.request_count)
+        notes = []
         # Every release lists nodes in Go map order (random): sort for a stable result.
         nodes = sorted((flatten(item) for item in items), key=lambda n: str(n.get("id")))
+        if nodes and not any("ml_node_version" in (n.get("state") or {}) for n in nodes):
+            notes.append("ml_node_version: not reported by this Admin API release (the node state carries it "
+                         "from v0.2.12); null for every node")
+        for n in nodes:
+            n["ml_node_version"] = (n.get("state") or {}).get("ml_node_version")
         if params["id"] is not None:
             nodes = [n for n in nodes if n.get("id") == params["id"]]
         result = dict(changed=False, nodes=nodes)
+        for option, key, method, endpoint, since in self.OPERATOR_READS:
+            if not params[option]:
+                continue
+            call = getattr(client, method)
+            try:
+                result[key] = call(params[option]) if option == "version" else call()
+            except GonkaApiError as exc:
+                if exc.status in (404, 405):
+                    result[key] = None
+                    notes.append("%s: not offered by this Admin API release (%s answered HTTP %s; releases from "
+                                 "%s have it)" % (key, endpoint, exc.status, since))
+                    continue
+                raise GpufleetError("could not read %s: %s" % (endpoint, exc), api_requests=client.request_count,
+                                    **result)
         if params["participant"]:
             url = participants_url(params["participants_url"])
             try:
@@ -398,5 +441,7 @@ class MlnodeInfoService(object):
                 raise GpufleetError("could not read the current epoch's participants: %s" % exc,
                                     api_requests=client.request_count, **result)
             result["participant"] = find_participant(payload, params["participant"])
+        if notes:
+            result["notes"] = notes
         result["api_requests"] = client.request_count
         return result
