@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """gpuctl benchmark.
 
 1. Render N gpuctl specs (parse + validate + render) in-process.
@@ -32,8 +33,10 @@ from tests.support.ansible_run import ensure_collection_link, run_playbook  # no
 
 sys.path.insert(0, ensure_collection_link())
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render as R  # noqa: E402
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import spec as SP  # noqa: E402
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import connection  # noqa: E402
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render  # noqa: E402
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import validation  # noqa: E402
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolManager  # noqa: E402
 from tests.support import fake_k8s  # noqa: E402
 
 KINDS = ("training", "inference", "notebook")
@@ -64,7 +67,7 @@ def bench_render(count):
     start = time.perf_counter()
     manifests = 0
     for spec in specs:
-        manifests += len(R.render(SP.parse_spec(spec), "bench", validated=True))
+        manifests += len(render.render(validation.parse_spec(spec), "bench", validated=True))
     elapsed = time.perf_counter() - start
     return {"specs": count, "manifests": manifests, "seconds": round(elapsed, 3), "ms_per_spec": round(1000 * elapsed / count, 3)}
 
@@ -118,7 +121,7 @@ def bench_submit(count, tmp, skip_core=False):
         handle.write(spec_text)
     manifests, seen = [], set()
     for spec in specs:
-        for manifest in R.render(SP.parse_spec(spec), "bench", validated=True):
+        for manifest in render.render(validation.parse_spec(spec), "bench", validated=True):
             key = (manifest["kind"], manifest["metadata"]["name"])
             if key not in seen:
                 seen.add(key)
@@ -136,9 +139,7 @@ def bench_submit(count, tmp, skip_core=False):
 
     srv = _server(count * 2 + 8)
     try:
-        from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.kube import KubeClient
-        from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolManager
-        PoolManager(KubeClient({"host": srv.url, "api_key": TOKEN})).ensure(SP.parse_spec(POOL))
+        PoolManager(connection.client_from_params({"host": srv.url, "api_key": TOKEN})).ensure(validation.parse_spec(POOL))
         before = len(srv.requests)
         start = time.perf_counter()
         env = {"K8S_AUTH_HOST": srv.url, "K8S_AUTH_API_KEY": TOKEN}

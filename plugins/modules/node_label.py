@@ -17,9 +17,10 @@ description:
     O(overwrite=true) (C(--overwrite)).
   - V(absent) deletes O(key) (C(gpuctl label node node-1 nvidia.com/gpu-type --delete)).
   - V(query) reads O(key) without changing anything (C(gpuctl get label node-1 --key=nvidia.com/gpu-type)).
-  - Each node is handled on its own and reported in RV(success) or RV(failures) (C(NodeNotFound), C(LabelConflict),
-    C(LabelNotFound), C(Conflict) when the node changed concurrently). The task fails when any node failed,
-    after handling all of them.
+  - Each node is reported in RV(success) or RV(failures) (C(NodeNotFound), C(LabelConflict),
+    C(LabelNotFound), C(Conflict) when the node changed concurrently). The task fails when any node failed.
+  - Every node is read and checked before the first write. When one fails that check, no node is written
+    (RV(success) is empty and the other nodes' results say so), so a failed task changed nothing.
   - Label patches carry the node's C(resourceVersion), so a concurrent change answers HTTP 409 instead of being overwritten.
 author:
   - gpufleet.ops contributors (@gpufleet)

@@ -60,3 +60,23 @@ def test_node_labels_conflict_and_partial_failure(client):
     assert labeler.run(["gpu-0"], "nvidia.com/gpu-type", state="absent")["changed"]
     assert labeler.run(["gpu-0"], "nvidia.com/gpu-type", state="query")["failures"][0]["error"] == "LabelNotFound"
     assert validation.label_key_problem("bad key") and validation.label_key_problem("nvidia.com/gpu-type") is None
+
+
+def test_node_labels_are_all_or_nothing_when_a_node_fails_validation(client, server):
+    """Issue 16 item 6: the nodes that existed were labelled before the task failed on one that does not."""
+    before = server.persisted_writes()
+    out = NodeLabeler(client).run(["gpu-0", "ghost", "gpu-1"], "team", "vision")
+    assert out["success"] == [] and not out["changed"]
+    assert [f["node_name"] for f in out["failures"]] == ["ghost"]
+    assert server.persisted_writes() == before
+    assert "team" not in server.get("nodes", None, "gpu-0")["metadata"]["labels"]
+    skipped = dict((r["node_name"], r) for r in out["results"])
+    assert skipped["gpu-0"]["changed"] is False and "not written" in skipped["gpu-0"]["message"]
+    out = NodeLabeler(client).run(["gpu-0", "gpu-1"], "team", "vision")
+    assert out["success"] == ["gpu-0", "gpu-1"] and out["changed"]
+
+
+def test_node_label_query_reports_each_node(client):
+    out = NodeLabeler(client).run(["gpu-0", "ghost"], "nvidia.com/gpu-type", state="query")
+    assert out["success"] == ["gpu-0"] and out["failures"][0]["error"] == "NodeNotFound"
+    assert all("_write" not in r for r in out["results"])
