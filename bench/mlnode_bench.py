@@ -6,7 +6,7 @@ loop with one POST /admin/v1/nodes per node.
 Runs against the Admin API simulator on 127.0.0.1 (tests/support/gonka_sim.py),
 through real ansible-playbook. Prints requests sent, wall time and the ratios.
 
-    python bench/mlnode_bench.py [--nodes 500] [--release current|old]
+    python bench/mlnode_bench.py [--nodes 500] [--release v0.2.14|aug2025|v0.2.5|v0.2.9|v0.2.12]
 """
 import argparse
 import os

@@ -67,3 +67,28 @@ def test_server_message_shapes():
         "all nodes failed validation; node[0] (id: a): bad"
     assert server_message({"message": "Method Not Allowed"}) == "Method Not Allowed"
     assert server_message(None) is None
+
+
+@pytest.mark.parametrize("release", gonka_sim.PROFILE_NAMES)
+def test_server_message_of_a_bad_json_body_on_every_release(release):
+    """Aug 2025 answers a bind error as {"error": {"message": ...}}; it used to become ""."""
+    import json
+    import urllib.error
+    import urllib.request
+    with gonka_sim.start(release) as s:
+        req = urllib.request.Request(s.url + "/admin/v1/nodes", data=b"not json", method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=5)
+        payload = json.loads(err.value.read())
+    text = server_message(payload)
+    assert "Syntax error: offset=1, error=invalid character 'n' looking for beginning of value" in text
+    assert isinstance(payload["error"], dict) is (release == "aug2025")
+
+
+def test_delete_counts_a_node_json_answer_as_deleted(sim):
+    fault(sim, method="DELETE", path="^/admin/v1/nodes/a$", status=200, body={"id": "a", "host": "h"})
+    c, dummy = client(sim)
+    assert c.delete("a") is True
+    fault(sim, method="DELETE", path="^/admin/v1/nodes/b$", status=200, body={"node": {"id": "b"}, "state": {}})
+    assert c.delete("b") is True
