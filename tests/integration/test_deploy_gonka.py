@@ -524,6 +524,7 @@ def test_runpod_proxy_registers_its_host_and_the_batch_arrives(eng, work, seed):
         "gonka_mlnode_runpod": True, "gonka_mlnode_runpod_id": "e6rbg7z3qyr7a4", "gonka_mlnode_runpod_pod_reachable": True,
         "gonka_mlnode_model": QWEN235, "gonka_mlnode_gpu_layout": "8xH100",
         "gonka_mlnode_runpod_proxy_dir": os.path.join(work, "rp1"),
+        "gonka_mlnode_runpod_proxy_poc_port": 38080, "gonka_mlnode_runpod_proxy_inference_port": 35000,
         # the pod's https://<id>-8080/-5000.proxy.runpod.net, here the pod container (plain http, offline)
         "gonka_mlnode_runpod_upstream_poc": "http://%s:%d" % (b, pod_port),
         "gonka_mlnode_runpod_upstream_inference": "http://%s:%d" % (b, pod_port),
@@ -534,11 +535,11 @@ def test_runpod_proxy_registers_its_host_and_the_batch_arrives(eng, work, seed):
     TIMINGS["runpod_converge_s"] = round(time.monotonic() - t0, 1)
     assert_ok(res)
     rp = admin(eng)["rp1"]
-    assert (rp["host"], rp["poc_port"], rp["inference_port"]) == (b, 18080, 15000)  # the proxy's host, not https://
+    assert (rp["host"], rp["poc_port"], rp["inference_port"]) == (b, 38080, 35000)  # the proxy's host, not https://
     nginx_t(os.path.join(work, "rp1", "nginx-runpod.conf"), work)
     started, batches = poc_batches(eng, expect=3)
     assert started["rp1"]["status"] == 200, started
-    assert started["rp1"]["url"] == "http://%s:18080/v3.0.8/api/v1/inference/pow/init/generate" % b
+    assert started["rp1"]["url"] == "http://%s:38080/v3.0.8/api/v1/inference/pow/init/generate" % b
     assert "/v2/poc-batches/%s/generated" % QWEN235.replace("/", "%2F") in [x["path"] for x in batches]
     res = play(eng, inv)
     assert_ok(res)
