@@ -31,7 +31,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Nothing is written; the result and diff say what would change.
+    description:
+      - Every write the task would make is sent to the API server as a server-side dry run (C(dryRun=All)),
+        so it is validated and answered as the server would store it; nothing is persisted.
   diff_mode:
     support: full
     description: Before and after of every object that changes, keyed by C(Kind/namespace/name).

@@ -30,7 +30,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Nothing is written.
+    description:
+      - Every write the task would make is sent to the API server as a server-side dry run (C(dryRun=All)),
+        so it is validated and answered as the server would store it; nothing is persisted.
   diff_mode:
     support: full
     description: The label on each node before and after.

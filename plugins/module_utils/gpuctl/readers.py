@@ -298,7 +298,7 @@ class NodeReader(object):
             selector.append("%s=%s" % (names.LABEL_POOL, pool))
         if gpu_type:
             # the seed writes --gpu-type nvidia.com/a100-80g; the label value is a100-80g
-            gpu_type = gpu_type.split("/", 1)[1] if gpu_type.startswith("nvidia.com/") else gpu_type
+            gpu_type = gpu_type[len("nvidia.com/"):] if gpu_type.startswith("nvidia.com/") else gpu_type
             selector.append("%s=%s" % (self.gpu_type_label, gpu_type))
         nodes = self.client.list("Node", label_selector=",".join(selector) or None)
         pods = status.pods_by_node(self.client.list("Pod", None, field_selector=ACTIVE_PODS))

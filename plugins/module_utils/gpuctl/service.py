@@ -213,6 +213,11 @@ class NodeLabelService(_Service):
         return out
 
 
+def _gpu_type_value(gpu_type):
+    """The seed writes --gpu-type nvidia.com/a100-80g; the label value is a100-80g."""
+    return gpu_type.split("/", 1)[1] if gpu_type.startswith("nvidia.com/") else gpu_type
+
+
 class GpuNodeInfoService(_Service):
     """gpu_node_info: list nodes with GPUs and pools, describe one, or list GPU labels."""
 
@@ -221,7 +226,7 @@ class GpuNodeInfoService(_Service):
         validation.check_options(validation.paging_problems(params) + [
             ("name", validation.node_name_problem(params["name"]) if params["name"] else None),
             ("pool", validation.pool_name_problem(params["pool"]) if params["pool"] else None),
-            ("gpu_type", validation.label_value_problem(params["gpu_type"].split("/", 1)[-1]) if params["gpu_type"] else None),
+            ("gpu_type", validation.label_value_problem(_gpu_type_value(params["gpu_type"])) if params["gpu_type"] else None),
             ("label_key", validation.label_key_problem(params["label_key"]) if params["label_key"] else None),
             ("gpu_type_label", validation.label_key_problem(params["gpu_type_label"])),
         ])
