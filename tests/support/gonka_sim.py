@@ -205,7 +205,7 @@ def _offset(raw, field):
     if not match:
         return len(raw)
     try:
-        _, end = json.JSONDecoder().raw_decode(raw, match.end())
+        end = json.JSONDecoder().raw_decode(raw, match.end())[1]
     except ValueError:
         return len(raw)
     return end
@@ -228,8 +228,7 @@ def _decode(raw):
     if not text:
         raise BindError("EOF", "EOF")
     try:
-        value, _ = json.JSONDecoder().raw_decode(text)
-        return value
+        return json.JSONDecoder().raw_decode(text)[0]
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()):
             raise BindError("unexpected EOF", "unexpected EOF")
@@ -404,9 +403,9 @@ class SimState:
 
     def config_from_node(self, node):
         """syncNodesWithConfig: the config entry rebuilt from a broker node (no version)."""
-        cfg = dict((k, copy.deepcopy(node[k])) for k in ("host", "inference_segment", "inference_port",
-                                                            "poc_segment", "poc_port", "models", "id",
-                                                            "max_concurrent", "hardware"))
+        keys = ("host", "inference_segment", "inference_port", "poc_segment", "poc_port", "models", "id",
+                "max_concurrent", "hardware")
+        cfg = dict((k, copy.deepcopy(node[k])) for k in keys)
         if self.profile.version_field:
             cfg["version"] = ""
         return cfg
@@ -737,7 +736,7 @@ def route(profile, method, sub):
     tried before parameter routes; a static route without the method falls back to a
     parameter route that has it (echo v4's router backtracks)."""
     routes = _routes(profile)
-    patterns = sorted(set(p for _, p in routes), key=lambda p: ":" in p)
+    patterns = sorted(set(r[1] for r in routes), key=lambda p: ":" in p)
     allowed = False
     for pattern in patterns:
         params = _match(pattern, sub)

@@ -121,7 +121,7 @@ def test_list_is_wrapped_with_state_fields_per_release(api):
 def test_list_order_is_random(api):
     for i in range(12):
         api.call("POST", "/admin/v1/nodes", node("n%02d" % i, "h%d" % i))
-    orders = set(tuple(i["node"]["id"] for i in api.nodes()) for _ in range(8))
+    orders = set(tuple(i["node"]["id"] for i in api.nodes()) for dummy in range(8))
     assert len(orders) > 1
 
 

@@ -187,8 +187,8 @@ class Reconciler(object):
                 p.result_item["node"] = answered[p.id]
                 self._check_models(p, p.desired.body, answered[p.id])
             elif p.id in errors:
-                p.fail("%s: refused by POST %s (HTTP %s): %s%s" % (p.desired.label, path, status, errors[p.id],
-                                                                  self._likely_cause(errors[p.id], p.desired.body)))
+                cause = self._likely_cause(errors[p.id], p.desired.body)
+                p.fail("%s: refused by POST %s (HTTP %s): %s%s" % (p.desired.label, path, status, errors[p.id], cause))
             else:
                 silent.append(p)
         # The Aug 2025 release drops failed nodes without a word; ask again one by one
