@@ -16,15 +16,15 @@ description:
     source resolves to (registry file, Admin API URLs with their credentials, Kubernetes server and
     credentials), so a cache entry is never served to another account.
   - Each source connects with the options, environment variables and checks of the modules of its
-    backend (the same argument specification) - the registry as gpufleet.ops.compute_node_info,
-    each Admin API as gpufleet.ops.mlnode_info, the cluster as gpufleet.ops.gpu_node_info.
+    backend (the same argument specification) - the registry as M(gpufleet.ops.compute_node_info),
+    each Admin API as M(gpufleet.ops.mlnode_info), the cluster as M(gpufleet.ops.gpu_node_info).
   - C(registry) gives one host per compute node of the gpufleet.ops registry
-    (gpufleet.ops.compute_node) with C(ansible_host), C(ansible_port), C(ansible_user) and a
+    (M(gpufleet.ops.compute_node)) with C(ansible_host), C(ansible_port), C(ansible_user) and a
     C(gpufleet_compute) dict without secrets. Groups C(gpufleet_compute_nodes),
     C(region_<region>), C(gpu_<gpu_name>) and C(docker_<docker_status>).
   - C(gonka) gives one host per ML node registered on each listed network node, with
     C(gonka_admin_url) (without credentials) and C(gonka_mlnode) in the exact node format of
-    gpufleet.ops.mlnode, so C(playbooks/mlnodes.yml) and the mlnode module can use them directly.
+    M(gpufleet.ops.mlnode), so C(playbooks/mlnodes.yml) and the mlnode module can use them directly.
     Groups C(gonka_mlnodes), C(gonka_mlnodes_enabled), C(gonka_mlnodes_disabled) and C(gonka_model_<model>).
   - C(kubernetes) gives one host per cluster node with GPU totals, used and free, the GPU type
     and the gpuctl pool. Groups C(k8s_nodes), C(gpuctl_pool_<pool>) and C(gpu_type_<type>).
@@ -45,7 +45,7 @@ options:
     choices: [gpufleet.ops.gpufleet]
   registry:
     description:
-      - The compute-node registry to read, as the O(registry) option of gpufleet.ops.compute_node
+      - The compute-node registry to read, as the O(gpufleet.ops.compute_node#module:registry) option of M(gpufleet.ops.compute_node)
         (a file path or C(sqlite:///path)); V(false) skips it.
       - V(true) reads the registry the modules use by default, E(GPUFLEET_REGISTRY), else
         C(~/.local/share/gpufleet/registry.db).
@@ -60,7 +60,7 @@ options:
   gonka:
     description:
       - Network nodes whose Admin API lists ML nodes. Each entry takes the connection options of
-        gpufleet.ops.mlnode_info, with the same environment fallbacks and checks, and C(name).
+        M(gpufleet.ops.mlnode_info), with the same environment fallbacks and checks, and C(name).
     type: list
     elements: dict
     default: []
@@ -93,7 +93,7 @@ options:
         aliases: [ca_cert]
   kubernetes:
     description:
-      - Read the nodes of a Kubernetes cluster. The connection options of gpufleet.ops.gpu_node_info,
+      - Read the nodes of a Kubernetes cluster. The connection options of M(gpufleet.ops.gpu_node_info),
         with the same E(K8S_AUTH_*) environment fallbacks; V({}) uses the environment, the in-cluster
         configuration or the default kubeconfig (E(KUBECONFIG), else C(~/.kube/config)).
       - Not set skips the source.

@@ -135,8 +135,8 @@ def as_listing(inventory):
     """The ``ansible-inventory --list`` shape: groups with sorted hosts/children, and _meta.hostvars."""
     out = {"_meta": {"hostvars": {}}}
     for name, host in sorted(inventory.hosts.items()):
-        out["_meta"]["hostvars"][name] = plain(dict((k, v) for k, v in host.vars.items()
-                                                     if k not in ("inventory_file", "inventory_dir")))
+        hostvars = dict((k, v) for k, v in host.vars.items() if k not in ("inventory_file", "inventory_dir"))
+        out["_meta"]["hostvars"][name] = plain(hostvars)
     for name, group in sorted(inventory.groups.items()):
         entry = {}
         if group.hosts:
@@ -239,7 +239,7 @@ def test_missing_registry_is_an_empty_source_with_a_warning(tmp_path, monkeypatc
     monkeypatch.setattr(gpufleet.display, "warning", warnings.append)
     monkeypatch.setenv("GPUFLEET_REGISTRY", str(tmp_path / "missing" / "registry.db"))
     plugin, inventory = parse(tmp_path, {"registry": True})
-    assert [h for h in inventory.hosts] == [] and not os.path.exists(str(tmp_path / "missing"))
+    assert not list(inventory.hosts) and not os.path.exists(str(tmp_path / "missing"))
     assert len(warnings) == 1 and "does not exist" in warnings[0] and "source registry" in warnings[0]
 
 
