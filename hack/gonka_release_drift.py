@@ -137,6 +137,7 @@ def emit(release, texts, args):
     mlnode = {"source": source, "services": yaml.safe_load(texts["docker-compose.mlnode.yml"])["services"],
               "chain_mlnode_version": nginx["route"][0].strip("/") if nginx["route"] else "v3.0.8",
               "poc_generated_path": "/v2/poc-batches/{model}/generated  # CHECK decentralized-api/internal/server/mlnode/server.go",
+              "minimum_mlnode_version": "3.0.10  # CHECK mlnode/packages/api routes the api calls",
               "nginx": {"timeout": (nginx["timeouts"] or ["24h"])[0], "resolver": nginx["resolver"]}}
     sys.stdout.write("# roles/gonka_network_node/vars/main.yml, under gonka_network_node_releases:\n")
     sys.stdout.write(yaml.safe_dump({release: network}, sort_keys=False, width=200))
