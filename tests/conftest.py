@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Shared pytest set-up: import paths for ``tests.*`` and for the collection itself.
+"""Shared pytest set-up: Ansible's directories under build/, import paths for ``tests.*`` and
+for the collection itself.
 
 ``ansible_collections.gpufleet.ops`` resolves through build/collections, a symlink to this
 repository, with Ansible's collection loader installed before any test module imports it: the
@@ -15,6 +16,15 @@ import sys
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
+
+# A test run writes nothing into the user's home, also when pytest runs without `make` (whose
+# values win): Ansible's home, temp and async directories live under build/. Set before Ansible
+# is imported, which reads them once; playbooks the tests start inherit them.
+_ANSIBLE_HOME = os.path.join(REPO_ROOT, "build", "ansible-home")
+for _name, _value in (("ANSIBLE_HOME", _ANSIBLE_HOME), ("ANSIBLE_LOCAL_TEMP", os.path.join(_ANSIBLE_HOME, "tmp")),
+                      ("ANSIBLE_REMOTE_TEMP", os.path.join(_ANSIBLE_HOME, "remote-tmp")),
+                      ("ANSIBLE_ASYNC_DIR", os.path.join(_ANSIBLE_HOME, "async"))):
+    os.environ.setdefault(_name, _value)
 
 from ansible.plugins.loader import init_plugin_loader  # noqa: E402
 from ansible.utils.collection_loader import AnsibleCollectionConfig  # noqa: E402
