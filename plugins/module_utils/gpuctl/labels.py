@@ -12,8 +12,11 @@ per node).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.workers import bounded_map
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import status
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.client import KubeRequestError
+
+PARALLEL_READS = 8  # node GETs in flight at once when checking many nodes
 
 
 def set_node_labels(client, node, labels):
@@ -29,7 +32,7 @@ class NodeLabeler(object):
         self.client = client
 
     def run(self, nodes, key, value=None, state="present", overwrite=False):
-        planned = [self._plan(name, key, value, state, overwrite) for name in nodes]
+        planned = bounded_map(lambda name: self._plan(name, key, value, state, overwrite), nodes, PARALLEL_READS)
         refused = [entry for entry, node in planned if entry.get("error")]
         for entry, node in planned:
             if not entry.pop("_write", False) or entry.get("error"):

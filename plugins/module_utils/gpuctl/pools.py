@@ -8,6 +8,7 @@ the node label ``gpuctl/pool=<name>``."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.workers import bounded_map
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import names
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import planner
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import readers
@@ -15,7 +16,7 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import status
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import GpuctlError, SpecError
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.executor import execute
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.labels import set_node_labels
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.labels import PARALLEL_READS, set_node_labels
 
 
 class PoolManager(object):
@@ -39,8 +40,8 @@ class PoolManager(object):
 
     def _nodes(self, node_names, path):
         nodes, errors = {}, []
-        for name in node_names:
-            node = self.client.get("Node", name)
+        found = bounded_map(lambda name: self.client.get("Node", name), node_names, PARALLEL_READS)
+        for name, node in zip(node_names, found):
             if node is None:
                 errors.append(("%s.%s" % (path, name), "node not found in the cluster (HTTP 404)"))
             else:

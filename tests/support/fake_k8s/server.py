@@ -183,9 +183,27 @@ LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _name_problem(kind, name):
+    """Object names as the API server validates them: most kinds a DNS-1123 subdomain, some a label."""
+    if kind == "Service":
+        ok, what = len(name) <= 63 and DNS_1035_LABEL.match(name), "a DNS-1035 label"
+    elif kind == "Namespace":
+        ok, what = len(name) <= 63 and DNS_LABEL.match(name), "a lowercase RFC 1123 label"
+    else:
+        ok, what = len(name) <= 253 and DNS_SUBDOMAIN.match(name), "a lowercase RFC 1123 subdomain"
+    return None if ok else "metadata.name: Invalid value: \"%s\": must be %s" % (name, what)
+
+
 def _validate_metadata(kind, meta):
-    """What the API server's ObjectMeta validation refuses with 422: label keys and values, finalizer names."""
+    """What the API server's ObjectMeta validation refuses with 422: names, label keys and values, finalizer names."""
     name = meta.get("name")
+    problem = _name_problem(kind, name) if isinstance(name, str) and name else None
+    if problem:
+        raise HttpError(422, "Invalid", '%s "%s" is invalid: %s' % (kind, name, problem))
     for key, val in (meta.get("labels") or {}).items():
         prefix, dummy, label = key.rpartition("/")
         if (prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN.match(prefix))) or len(label) > 63 or not LABEL_NAME.match(label):

@@ -223,3 +223,10 @@ def test_http_finalizers_hold_a_deleted_object(api):
     assert api("GET", CM + "/held")[0] == 404
     code, out = api("POST", CM, {"metadata": {"name": "badfin", "finalizers": ["unqualified"]}})
     assert code == 422
+
+
+@pytest.mark.parametrize("path, name", [(CM, "Upper_Case"), ("/api/v1/namespaces/default/services", "9starts-with-digit"),
+                                        ("/api/v1/namespaces", "dots.not.allowed"), (CM, "x" * 254)])
+def test_http_object_names_are_validated(api, path, name):
+    code, out = api("POST", path, {"metadata": {"name": name}})
+    assert code == 422 and "metadata.name" in out["message"]
