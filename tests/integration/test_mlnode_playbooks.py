@@ -7,6 +7,7 @@ Every test asserts what a user sees (task result, failure message) and what
 the server saw (the simulator's request log and state).
 """
 import os
+import time
 
 import pytest
 
@@ -482,3 +483,58 @@ def test_module_defaults_action_group(sim):
                        extra_vars={"admin_url": sim.url})
     assert res.rc == 0, res.stdout[-2000:]
     assert "md1" in registered(sim)
+
+
+# -- issue 16: late batch, credentials, malformed and out-of-range values ---------
+
+def test_late_batch_after_a_timeout_does_not_leave_a_node_reenabled(sim):
+    """Item 5: the batch times out, the module registers node by node and disables n2; the
+    server then applies the late batch (Aug 2025 re-registers: n2 enabled again). The module
+    waits, reads back and reconciles once more before it reports."""
+    add_fault(sim, method="POST", path="^/admin/v1/nodes/batch$", delay=2.5)
+    res = run(sim, timeout=2, nodes=[node("n1"), node("n2", state="disabled"), node("n3")])
+    assert res["changed"] is True and not res.get("failed"), res.get("msg")
+    time.sleep(1)  # the late batch has certainly landed by now
+    state = registered(sim)
+    assert sorted(state) == ["n1", "n2", "n3"]
+    assert state["n2"]["state"]["admin_state"]["enabled"] is False
+    assert state["n1"]["state"]["admin_state"]["enabled"] is True
+    assert len([r for r in sim.requests if r["path"] == "/admin/v1/nodes/batch"]) == 1
+
+
+def test_password_in_admin_url_is_never_shown(server):
+    server.reset("v0.2.14")
+    url = server.url.replace("http://", "http://admin:s3cr3t-pw@")
+    res = run(server, admin_url=url, exclusive=True, nodes=[])
+    assert res["failed"] is True and "refusing" in res["msg"]
+    assert "s3cr3t-pw" not in res["msg"]  # (Ansible's own `invocation` echoes the option as given)
+    res = run(server, admin_url="http://admin:s3cr3t-pw@127.0.0.1:9", retries=0, id="n1", host="10.0.0.1",
+              models=[QWEN32])
+    assert res["failed"] is True and "127.0.0.1:9/admin/v1/nodes" in res["msg"]
+    assert "s3cr3t-pw" not in res["msg"] and "s3cr3t-pw" not in str(res.get("request"))
+
+
+@pytest.mark.parametrize("module, args, field, text", [
+    ("mlnode", {"host": "http://[::1"}, "host", "not a valid URL"),
+    ("mlnode", {"admin_url": "http://[::1"}, "admin_url", "not a valid URL"),
+    ("mlnode", {"admin_url": "http://127.0.0.1:99999"}, "admin_url", "port must be between 1 and 65535"),
+    ("mlnode", {"admin_url": "ftp://127.0.0.1"}, "admin_url", "only http:// and https://"),
+    ("mlnode", {"governance_url": "http://[::1"}, "governance_url", "not a valid URL"),
+    ("mlnode", {"timeout": -1}, "timeout", "between 1 and 3600"),
+    ("mlnode", {"request_timeout": 0}, "timeout", "between 1 and 3600"),
+    ("mlnode", {"max_concurrent": 10 ** 20}, "max_concurrent", "between 1 and 100000"),
+    ("mlnode", {"parallel": 10 ** 6}, "parallel", "between 1 and 64"),
+    ("mlnode_info", {"admin_url": "http://[::1"}, "admin_url", "not a valid URL"),
+    ("mlnode_info", {"participant": "gonka1x", "participants_url": "http://[::1"}, "participants_url",
+     "not a valid URL"),
+])
+def test_bad_values_are_refused_naming_the_field_before_any_request(server, module, args, field, text):
+    server.reset("v0.2.14")
+    call = dict(args)
+    if module == "mlnode":
+        call = dict({"id": "n1", "host": "10.0.0.1", "models": [QWEN32]}, **args)
+    res = run(server, module=module, **call)
+    assert res["failed"] is True
+    assert field in res["msg"] and text in res["msg"], res["msg"]
+    assert "Traceback" not in str(res) and "MODULE FAILURE" not in str(res)
+    assert server.requests == []

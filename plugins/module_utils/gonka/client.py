@@ -19,7 +19,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import socket
+import ssl
 import threading
 import time
 
@@ -75,6 +77,12 @@ def server_message(payload):
     return str(payload)[:500]
 
 
+def _refused(exc):
+    """Connection refused: nothing listens, so later requests cannot fare better this run."""
+    reason = getattr(exc, "reason", exc)
+    return isinstance(reason, ConnectionRefusedError) or "refused" in str(reason).lower()
+
+
 def _decode(raw):
     if raw is None:
         return None
@@ -85,6 +93,27 @@ def _decode(raw):
         return json.loads(text)
     except ValueError:
         return text
+
+
+def ssl_context(validate_certs=True, ca_path=None):
+    """The TLS context for https URLs: ``ca_path`` when given, else the system trust store
+    from OpenSSL's compiled-in paths. SSL_CERT_FILE / SSL_CERT_DIR in the environment are
+    ignored, so only the task's options decide whom the module trusts.
+    Raises ssl.SSLError / OSError for a CA file that cannot be loaded."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if not validate_certs:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    if ca_path:
+        ctx.load_verify_locations(cafile=ca_path)
+        return ctx
+    paths = ssl.get_default_verify_paths()
+    cafile = paths.openssl_cafile if os.path.isfile(paths.openssl_cafile or "") else None
+    capath = paths.openssl_capath if os.path.isdir(paths.openssl_capath or "") else None
+    if cafile or capath:
+        ctx.load_verify_locations(cafile=cafile, capath=capath)
+    return ctx
 
 
 class Response(object):
@@ -106,8 +135,10 @@ class AdminClient(object):
         self.read_only = read_only
         self.request_count = 0
         self._count_lock = threading.Lock()  # the reconciler calls from a thread pool
-        self._request = Request(validate_certs=validate_certs, ca_path=ca_path, timeout=timeout,
-                                headers={"Accept": "application/json"})
+        self.down = None  # set once the server refused connections after every retry
+        self._request = Request(validate_certs=validate_certs, timeout=timeout,
+                                headers={"Accept": "application/json"},
+                                context=ssl_context(validate_certs, ca_path))
 
     # -- transport -----------------------------------------------------
     def call(self, method, url, body=None, retry=True, ok=(200, 201), reads_only=False):
@@ -123,6 +154,9 @@ class AdminClient(object):
         if body is not None:
             data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
+        if self.down is not None:
+            # Known down: fail at once instead of each remaining node retrying on its own.
+            raise GonkaApiError(method, url, reason="not sent, the Admin API is down (%s)" % self.down)
         attempts = (self.retries + 1) if retry else 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
@@ -143,6 +177,8 @@ class AdminClient(object):
                 if isinstance(reason, (socket.timeout, TimeoutError)) or "timed out" in str(reason):
                     reason = "timed out after %ss" % self.timeout
                 if last:
+                    if _refused(exc):
+                        self.down = "%s %s: %s" % (method, redact_url(url), reason)
                     raise GonkaApiError(method, url, reason=str(reason))
                 self.sleep(self.backoff * (2 ** attempt))
                 continue

@@ -9,13 +9,15 @@ one function that turns them into a client."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import ssl
+
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six import string_types
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import ValidationError
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.urls import redact_url
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.client import AdminClient
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.client import AdminClient, ssl_context
 
 DEFAULT_ADMIN_URL = "http://localhost:9200"
 MAX_TIMEOUT = 3600
@@ -84,7 +86,13 @@ def client_from_params(params, check_mode=False):
         errors.append(("retries", "must be between 0 and %d, got %r" % (MAX_RETRIES, retries)))
     if errors:
         raise ValidationError(errors, what="invalid connection options")
-    validate_certs = params.get("validate_certs")
-    return AdminClient(url, timeout=timeout, retries=retries,
-                       validate_certs=True if validate_certs is None else bool(validate_certs),
-                       ca_path=params.get("ca_path"), read_only=check_mode)
+    validate_certs = True if params.get("validate_certs") is None else bool(params.get("validate_certs"))
+    ca_path = params.get("ca_path")
+    if ca_path:
+        try:
+            ssl_context(validate_certs, ca_path)
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            raise ValidationError([("ca_path", "%s is not a readable PEM CA bundle (%s)" % (ca_path, exc))],
+                                  what="invalid connection options")
+    return AdminClient(url, timeout=timeout, retries=retries, validate_certs=validate_certs,
+                       ca_path=ca_path, read_only=check_mode)

@@ -13,6 +13,7 @@ since that list ages and the server decides.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.urls import redact_url
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.client import GonkaApiError
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.presets import BUNDLED_MODELS, BUNDLED_MODELS_AS_OF
 
@@ -61,7 +62,7 @@ def resolve(client, approved_models=None, governance_url=None):
     if governance_url:
         url = governance_models_url(governance_url)
         try:
-            return ApprovedModels(parse_governance_models(client.get_json(url)), url, True)
+            return ApprovedModels(parse_governance_models(client.get_json(url)), redact_url(url), True)
         except (GonkaApiError, ValueError) as exc:
             return ApprovedModels(BUNDLED_MODELS, "bundled (%s)" % BUNDLED_MODELS_AS_OF, False,
                                   warning="could not read the live governance model list (%s); checked models "

@@ -17,10 +17,11 @@ import re
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.diff import Diff
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import GpufleetError
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.urls import redact_url
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.workers import bounded_map
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka import governance
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.client import GonkaApiError
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.connection import client_from_params
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.connection import check_http_url, client_from_params
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.participants import find_participant, participants_url
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.planner import plan
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.presets import PresetError, merged_presets
@@ -33,6 +34,7 @@ _BATCH_ERROR_RE = re.compile(r"node\[(\d+)\]\s*\(id:\s*([^)]*)\)\s*:\s*(.*)$")
 NODE_OPTIONS = ("id", "host", "inference_port", "poc_port", "max_concurrent", "models", "hardware",
                 "gpu_layout", "inference_segment", "poc_segment", "state")
 MAX_PARALLEL = 64
+LATE_BATCH_GRACE = 10  # seconds: at most this long is waited for a timed-out batch to land
 ENFORCED_DEFAULT = "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8"
 OVERRIDE_IGNORED = ("model_override is not stored by this Admin API (no release up to v0.2.14 knows the field; "
                     "it is dropped without an error). It is sent with creates and updates but not compared, so "
@@ -55,6 +57,7 @@ class Reconciler(object):
         self.approved = approved            # governance.ApprovedModels or None (model_check=off)
         self.with_override = with_override
         self.override_ignored = False       # set when an answer dropped model_override
+        self.late_batch = False             # a batch timed out: the server may apply it later
 
     # -- helpers ---------------------------------------------------------
     def _each(self, func, items):
@@ -162,6 +165,9 @@ class Reconciler(object):
                 for p in plans:
                     p.record("POST", path, p.desired.body, status=exc.status, batch_size=len(plans),
                              outcome="unknown: %s" % (exc.reason or exc.server_message))
+                # A batch that timed out may still be applied later (and Aug 2025 re-registers,
+                # resetting the admin state): check again once it had time to land.
+                self.late_batch = self.late_batch or "timed out" in str(exc.reason or "")
                 self._recover_batch(plans)
                 return
         answered = {}
@@ -266,7 +272,37 @@ class Reconciler(object):
         self._restore_admin_state(updates)
         toggles = [p for p in live if p.error is None and ("enable" in p.actions or "disable" in p.actions)]
         self._each(lambda p: self._set_enabled(p, "enable" in p.actions), toggles)
+        if self.late_batch:
+            self._settle_late_batch(creates)
         return plans
+
+    def _settle_late_batch(self, plans):
+        """After a batch timed out and the nodes were registered one by one, wait as long again
+        as the server already had, read back and reconcile once more: a late batch must not
+        leave a node re-enabled (Aug 2025 resets the admin state) or with an older config."""
+        self.client.sleep(min(self.client.timeout, LATE_BATCH_GRACE))
+        try:
+            now = by_id(self.client.list_nodes())
+        except GonkaApiError as exc:
+            for p in plans:
+                if p.error is None:
+                    p.fail("%s: registered, but the node list could not be re-read after the late batch: %s"
+                           % (p.desired.label, exc))
+            return
+        for p in plans:
+            have = now.get(p.id)
+            if p.error is not None or have is None:
+                continue
+            if config_diff(p.desired.body, have["node"], self.with_override):
+                p.note("the timed-out batch landed late and changed the node; registered it again", warn=True)
+                p.current = have
+                self._register_one(p, p.desired.body)
+            want = p.desired.wants_enabled
+            if want is None:
+                want = True  # a new node starts enabled; a late batch cannot have disabled it
+            if p.error is None and is_enabled(have) != want:
+                p.note("the timed-out batch landed late and reset the admin state; set it again", warn=True)
+                self._set_enabled(p, want)
 
 
 def _batch_errors(answer):
@@ -329,7 +365,10 @@ class MlnodeService(object):
         if params["exclusive"] and not any(d.wants_registered for d in desired):
             raise GpufleetError("exclusive=true with no node left registered would delete every ML node on %s; "
                                 "refusing. Delete nodes by listing them with state=absent instead."
-                                % self.client.base_url)
+                                % redact_url(self.client.base_url))
+        for option in ("governance_url",):
+            if params[option]:
+                check_http_url(params[option], option)
         return desired
 
     def run(self):
@@ -404,6 +443,8 @@ class MlnodeInfoService(object):
     def run(self):
         params = self.params
         client = client_from_params(params, check_mode=True)
+        if params["participant"]:
+            check_http_url(params["participants_url"], "participants_url")
         try:
             items = client.list_nodes()
         except GonkaApiError as exc:

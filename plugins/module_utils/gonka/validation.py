@@ -23,6 +23,8 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.presets import 
 
 STATES = ("present", "absent", "enabled", "disabled")
 DEFAULTS = {"inference_port": 5050, "poc_port": 8080, "max_concurrent": 500}
+# Concurrent requests one ML node may take; far above any GPU layout, far below Go's int range.
+MAX_CONCURRENT = 100000
 NODE_FIELDS = ("id", "host", "inference_port", "poc_port", "max_concurrent", "models", "hardware",
                "inference_segment", "poc_segment", "gpu_layout", "state")
 # v0.2.15+: with model_override these flags belong to the server, not to args.
@@ -223,6 +225,8 @@ def parse_node(raw, index=None, default_state="present", presets=None):
         max_conc = DEFAULTS["max_concurrent"]
     if isinstance(max_conc, bool) or not isinstance(max_conc, integer_types) or max_conc < 1:
         raise NodeSpecError("%smax_concurrent must be a positive integer, got %r" % (where, max_conc))
+    if max_conc > MAX_CONCURRENT:
+        raise NodeSpecError("%smax_concurrent must be between 1 and %d, got %d" % (where, MAX_CONCURRENT, max_conc))
     body["max_concurrent"] = max_conc
     if raw.get("hardware") is not None:
         body["hardware"] = _hardware(raw["hardware"], where)
