@@ -45,6 +45,9 @@ options:
   ca_path:
     description:
       - PEM file of the CA that signed the Admin API's certificate, used instead of the system bundle.
+        A file that does not load as PEM is refused before any request.
+      - Without it, the system trust store (OpenSSL's compiled-in paths) is used;
+        E(SSL_CERT_FILE) and E(SSL_CERT_DIR) are ignored.
       - If not set, the environment variable E(GONKA_ADMIN_API_CA_PATH) is used.
     type: path
     aliases: [ca_cert]
