@@ -4,9 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """How the compute domain reaches its two backends, and the one way to open the registry.
 
-- The registry (where node records live): ``registry`` and ``registry_key``, documented
-  by the ``gpufleet.ops.compute_registry`` doc fragment (``PLUGIN`` variant for the
-  inventory plugin).
+- The registry (where node records live): ``registry`` (a SQLite file or a
+  ``postgresql://`` URL), ``registry_password`` (PostgreSQL) and ``registry_key``,
+  documented by the ``gpufleet.ops.compute_registry`` doc fragment (``PLUGIN``
+  variant for the inventory plugin).
 - A node's Docker engine over TLS: ``docker_host``, ``tls``, ``ca_path`` (alias
   ``ca_cert``), ``client_cert``, ``client_key``, ``allow_insecure`` and ``timeout``
   (alias ``request_timeout``), documented by ``gpufleet.ops.compute_docker``.
@@ -29,6 +30,9 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.compute.validation im
 REGISTRY_SPEC = dict(
     registry=dict(type="str", fallback=(env_fallback, ["GPUFLEET_REGISTRY"])),
     registry_key=dict(type="str", no_log=True, fallback=(env_fallback, ["GPUFLEET_REGISTRY_KEY"])),
+    # libpq reads PGPASSWORD itself too (the inventory plugin relies on that).
+    registry_password=dict(type="str", no_log=True,
+                           fallback=(env_fallback, ["GPUFLEET_REGISTRY_PASSWORD", "PGPASSWORD"])),
 )
 
 DEFAULT_TIMEOUT = 5.0
@@ -74,12 +78,13 @@ class RegistryConnection(object):
     real run needs, and refuses in check mode.
     """
 
-    def __init__(self, location, key=None, read_only=True, must_exist=False, check_mode=False):
+    def __init__(self, location, key=None, read_only=True, must_exist=False, check_mode=False, password=None):
         self.location = location
         self.key = key
+        self.password = password
         self.check_mode = check_mode
         self.read_only = read_only or check_mode
-        self.registry = open_backend(location, read_only=self.read_only, must_exist=must_exist)
+        self.registry = open_backend(location, read_only=self.read_only, must_exist=must_exist, password=password)
         try:
             self.box = SecretBox(self.registry, key) if key else None
         except Exception:
@@ -102,7 +107,8 @@ class RegistryConnection(object):
             return self
         out = RegistryConnection.__new__(RegistryConnection)
         out.location, out.key, out.check_mode, out.read_only = self.location, self.key, False, False
-        out.registry = open_backend(self.location, read_only=False)
+        out.password = self.password
+        out.registry = open_backend(self.location, read_only=False, password=self.password)
         out.box = self.box.for_registry(out.registry) if self.box is not None else None
         return out
 
@@ -117,15 +123,16 @@ class RegistryConnection(object):
         return False
 
 
-def open_registry(location=None, key=None, read_only=True, must_exist=True):
-    """Open the registry at ``location`` (a path or ``sqlite:///path``; None: the default file).
+def open_registry(location=None, key=None, read_only=True, must_exist=True, password=None):
+    """Open the registry at ``location`` (a path, ``sqlite:///path`` or ``postgresql://user@host:port/db``;
+    None: the default file). ``password``: the database password (libpq also reads ``PGPASSWORD``).
 
     The defaults are what the inventory plugin needs: read-only (nothing is created,
     changed or initialised on disk) and ``RegistryMissing`` (a ``ComputeError``) when
     the registry does not exist, so the caller can warn and read nothing.
     ``key`` (the registry key) is only needed to decrypt secrets.
     """
-    return RegistryConnection(location, key=key, read_only=read_only, must_exist=must_exist)
+    return RegistryConnection(location, key=key, read_only=read_only, must_exist=must_exist, password=password)
 
 
 def open_registry_from_params(params, check_mode=False, read_only=None):
@@ -138,4 +145,4 @@ def open_registry_from_params(params, check_mode=False, read_only=None):
     if read_only is None:
         read_only = check_mode
     return RegistryConnection(params.get("registry"), key=params.get("registry_key"), read_only=read_only,
-                              must_exist=False, check_mode=check_mode)
+                              must_exist=False, check_mode=check_mode, password=params.get("registry_password"))

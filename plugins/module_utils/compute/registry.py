@@ -15,9 +15,10 @@
   creates, changes or initialises anything and refuses ``update``;
 - ``meta_setdefault`` / ``meta_get`` keep per-registry settings (the KDF salt).
 
-``SQLiteRegistry`` is the default backend. Another backend (PostgreSQL, say)
-subclasses ``NodeRegistry``, implements the same methods with the same
-guarantees, and is returned by ``open_backend`` for its URL scheme.
+``SQLiteRegistry`` is the default backend. ``PostgresRegistry``
+(``registry_postgres.py``, ``postgresql://``) subclasses ``NodeRegistry`` with the
+same guarantees for controllers sharing one registry; ``open_backend`` picks the
+backend by the location's URL scheme.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -263,8 +264,9 @@ def sqlite_path(location):
     return rest if scheme == "sqlite" else None
 
 
-def open_backend(location=None, read_only=False, must_exist=False):
-    """Open the backend named by ``location`` (a path or ``sqlite:///path``; None: the default file).
+def open_backend(location=None, read_only=False, must_exist=False, password=None):
+    """Open the backend named by ``location``: a path or ``sqlite:///path`` (None: the default file),
+    or ``postgresql://user@host:port/db`` (``password``: the database password, if any).
 
     ``read_only=True`` guarantees no write to the storage. ``must_exist=True`` raises
     ``RegistryMissing`` instead of reading a registry that is not there as empty.
@@ -272,8 +274,19 @@ def open_backend(location=None, read_only=False, must_exist=False):
     location = location or DEFAULT_REGISTRY
     path = sqlite_path(location)
     if path is None:
-        raise ComputeError("unsupported registry scheme %r in %r (supported: a file path or sqlite:///path)"
-                           % (location.split("://", 1)[0], location), field="registry")
+        from ansible_collections.gpufleet.ops.plugins.module_utils.compute import registry_postgres
+        if registry_postgres.is_postgres_location(location):
+            return registry_postgres.PostgresRegistry(location, password=password, read_only=read_only,
+                                                      must_exist=must_exist)
+        raise ComputeError("unsupported registry scheme %r (supported: a file path, sqlite:///path, "
+                           "postgresql://user@host:port/db)" % location.split("://", 1)[0], field="registry")
     if must_exist and not os.path.exists(os.path.expanduser(path)):
         raise RegistryMissing("the registry %s does not exist" % os.path.expanduser(path), field="registry")
     return SQLiteRegistry(path, read_only=read_only)
+
+
+def location_shown(location):
+    """A registry location as messages may show it (never with a password)."""
+    from ansible_collections.gpufleet.ops.plugins.module_utils.compute import registry_postgres
+    location = location or DEFAULT_REGISTRY
+    return registry_postgres.shown_location(location) if "://" in location else location

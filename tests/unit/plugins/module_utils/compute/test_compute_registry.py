@@ -34,7 +34,7 @@ def test_crud_and_file_modes(tmp_path):
 
 def test_unsupported_scheme_and_bad_file(tmp_path):
     with pytest.raises(ComputeError) as exc:
-        open_registry("postgresql://db/x")
+        open_registry("mysql://db/x")  # postgresql:// is a backend now (registry_postgres)
     assert exc.value.field == "registry" and "unsupported registry scheme" in str(exc.value)
     bad = tmp_path / "junk.db"
     bad.write_bytes(b"this is not sqlite" * 100)
