@@ -17,6 +17,7 @@ __metaclass__ = type
 import ipaddress
 import math
 import os
+import re
 import ssl
 
 from ansible.module_utils.six import string_types
@@ -28,7 +29,8 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.compute.secrets impor
 # Configuration fields stored in a record (secrets are kept apart, encrypted).
 CONFIG_FIELDS = ("region", "cpu", "memory", "system_disk", "data_disk", "public_ip", "private_ip",
                  "ssh_port", "ssh_user", "gpu_name", "gpu_count", "gpu_memory_gb", "hami_core_dir",
-                 "docker_host", "tls", "ca_cert", "client_cert", "allow_insecure", "listed", "remark")
+                 "hami_core_commit", "docker_host", "tls", "ca_cert", "client_cert", "allow_insecure", "listed",
+                 "remark")
 CREATE_DEFAULTS = {"ssh_port": 22, "tls": True, "listed": True, "allow_insecure": False}
 PEM_FIELDS = {"ca_cert": "CERTIFICATE", "client_cert": "CERTIFICATE", "client_key": "PRIVATE KEY"}
 # The record field ``ca_cert`` is set by the option ``ca_path`` (alias ``ca_cert``).
@@ -168,6 +170,9 @@ def validate_node_params(params):
     if given.get("hami_core_dir") and not given["hami_core_dir"].startswith("/"):
         raise ComputeError("must be an absolute path on the node, e.g. /root/HAMi-core/build, got %r"
                            % given["hami_core_dir"], field="hami_core_dir", node=name)
+    if given.get("hami_core_commit") and not re.match(r"^[0-9a-f]{7,40}$", given["hami_core_commit"]):
+        raise ComputeError("must be a git commit (7 to 40 lowercase hex digits), got %r" % given["hami_core_commit"],
+                           field="hami_core_commit", node=name)
     if given.get("docker_host"):
         try:
             client.parse_docker_host(given["docker_host"])
