@@ -14,7 +14,7 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import planner
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import readers
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import status
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import GpuctlError, SpecError
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import GpuctlError, OptionError, SpecError
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.executor import execute
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.labels import PARALLEL_READS, set_node_labels
 
@@ -38,7 +38,8 @@ class PoolManager(object):
         execute(self.client, change)
         return [change]
 
-    def _nodes(self, node_names, path):
+    def _nodes(self, node_names, path, error=SpecError):
+        """The live nodes; ``error`` is SpecError for a spec's nodes, OptionError for add_nodes/remove_nodes."""
         nodes, errors = {}, []
         found = bounded_map(lambda name: self.client.get("Node", name), node_names, PARALLEL_READS)
         for name, node in zip(node_names, found):
@@ -47,10 +48,10 @@ class PoolManager(object):
             else:
                 nodes[name] = node
         if errors:
-            raise SpecError(errors)
+            raise error(errors)
         return nodes
 
-    def _label_changes(self, pool, wanted, nodes, path):
+    def _label_changes(self, pool, wanted, nodes, path, error=SpecError):
         """Plan label patches for ``wanted``: {node: {label: value}}. Conflicting pool membership fails."""
         errors, plans = [], []
         for name, labels in sorted(wanted.items()):
@@ -64,7 +65,7 @@ class PoolManager(object):
             if patch:
                 plans.append((name, patch))
         if errors:
-            raise SpecError(errors)
+            raise error(errors)
         return plans
 
     def plan(self, spec, label=None):
@@ -116,13 +117,13 @@ class PoolManager(object):
 
     def add_nodes(self, name, node_names):
         if readers.load_pool(self.client, name, self.namespace) is None:
-            raise SpecError([("name", "pool '%s' does not exist" % name)])
-        nodes = self._nodes(node_names, "add_nodes")
-        plans = self._label_changes(name, dict((n, {names.LABEL_POOL: name}) for n in node_names), nodes, "add_nodes")
+            raise OptionError([("name", "pool '%s' does not exist" % name)])
+        nodes = self._nodes(node_names, "add_nodes", OptionError)
+        plans = self._label_changes(name, dict((n, {names.LABEL_POOL: name}) for n in node_names), nodes, "add_nodes", OptionError)
         return self._apply_labels(plans, nodes)
 
     def remove_nodes(self, name, node_names):
-        nodes = self._nodes(node_names, "remove_nodes")
+        nodes = self._nodes(node_names, "remove_nodes", OptionError)
         plans = [(node, {names.LABEL_POOL: None}) for node in node_names
                  if status.labels_of(nodes[node]).get(names.LABEL_POOL) == name]
         return self._apply_labels(plans, nodes)

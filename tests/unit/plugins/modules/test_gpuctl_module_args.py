@@ -225,3 +225,14 @@ def test_pool_file_with_node_keys_of_mixed_types_fails_cleanly(server, tmp_path)
     status, result = run_main(gpuctl_pool, auth(server, src=[str(src)]))
     assert status == "fail" and result["errors"] == [{"path": "pools.yaml#1: nodes.1", "reason": "node names must be strings; quote it ('1')"}]
     assert server.count_requests(before) == 0
+
+
+def test_pool_membership_errors_name_the_option(server):
+    status, result = run_main(gpuctl_pool, auth(server, name="ghost-pool", add_nodes=["node-1"]))
+    assert status == "fail" and result["msg"] == "invalid options: name: pool 'ghost-pool' does not exist"
+    run_main(gpuctl_pool, auth(server, spec={"kind": "resource", "pool": {"name": "a"}, "nodes": ["node-1"]}))
+    run_main(gpuctl_pool, auth(server, spec={"kind": "resource", "pool": {"name": "b"}}))
+    status, result = run_main(gpuctl_pool, auth(server, name="b", add_nodes=["node-1", "node-9"]))
+    assert status == "fail" and result["msg"].startswith("invalid options: add_nodes.node-9: node not found")
+    status, result = run_main(gpuctl_pool, auth(server, name="b", add_nodes=["node-1"]))
+    assert status == "fail" and result["msg"].startswith("invalid options: add_nodes.node-1: node is already in pool 'a'")
