@@ -47,6 +47,7 @@ class JobService(_Service):
         validation.check_options([
             ("name", "with state=present give spec or src (name alone can only delete, pause or resume a job)"
              if params["name"] and params["state"] == "present" else None),
+            ("name", validation.label_value_problem(params["name"]) if params["name"] else None),
             ("namespace", validation.namespace_problem(params["namespace"])),
             ("pool_namespace", validation.namespace_problem(params["pool_namespace"])),
             ("wait_timeout", None if params["wait_timeout"] >= 0 else "must be >= 0 seconds"),

@@ -108,6 +108,12 @@ def test_job_name_alone_cannot_create_and_sends_nothing(server):
     assert server.count_requests(before) == 0
 
 
+def test_job_name_cannot_carry_selector_syntax(server):
+    before = server.count_requests()
+    status, result = run_main(gpuctl_job, auth(server, name="x,app.kubernetes.io/managed-by", state="absent"))
+    assert status == "fail" and result["msg"].startswith("invalid options: name: ") and server.count_requests(before) == 0
+
+
 def test_job_needs_spec_src_or_name():
     status, result = run_main(gpuctl_job, {})
     assert status == "fail" and "one of the following is required: spec, src, name" in result["msg"]
