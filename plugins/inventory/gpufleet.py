@@ -46,9 +46,11 @@ options:
   registry:
     description:
       - The compute-node registry to read, as the O(gpufleet.ops.compute_node#module:registry) option of M(gpufleet.ops.compute_node)
-        (a file path or C(sqlite:///path)); V(false) skips it.
+        (a file path, C(sqlite:///path) or C(postgresql://user@host:5432/db)); V(false) skips it.
       - V(true) reads the registry the modules use by default, E(GPUFLEET_REGISTRY), else
         C(~/.local/share/gpufleet/registry.db).
+      - A PostgreSQL registry (C(postgresql://user@host:5432/db)) takes its password from
+        E(GPUFLEET_REGISTRY_PASSWORD) or E(PGPASSWORD), as the modules do.
       - The registry is opened read-only, so nothing is created or changed. A registry that does not
         exist is an empty source and a warning.
     type: raw
@@ -255,16 +257,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _registry_source(self, option):
         from ansible_collections.gpufleet.ops.plugins.module_utils.compute import connection
         from ansible_collections.gpufleet.ops.plugins.module_utils.compute.registry import DEFAULT_REGISTRY, sqlite_path
-        spec = {"registry": connection.registry_spec()["registry"]}
-        location = connection_params(spec, {} if option is True else {"registry": option}, "registry")["registry"]
-        location = location or DEFAULT_REGISTRY
+        spec = dict((name, option_spec) for name, option_spec in connection.registry_spec().items()
+                    if name in ("registry", "registry_password"))
+        params = connection_params(spec, {} if option is True else {"registry": option}, "registry")
+        location = params["registry"] or DEFAULT_REGISTRY
         path = sqlite_path(location)
         where = os.path.abspath(os.path.expanduser(path)) if path else location
 
         def fetch():
             from ansible_collections.gpufleet.ops.plugins.module_utils.compute.errors import RegistryMissing
             try:
-                registry = connection.open_registry(location, read_only=True, must_exist=True)
+                registry = connection.open_registry(location, read_only=True, must_exist=True,
+                                                    password=params.get("registry_password"))
             except RegistryMissing as exc:
                 display.warning("gpufleet inventory, source registry: %s; no compute nodes read" % to_native(exc))
                 return []

@@ -75,8 +75,8 @@ class FakeKubeClient(object):
 
 
 class FakeRegistry(object):
-    def __init__(self, location, read_only, must_exist):
-        self.location, self.read_only, self.must_exist = location, read_only, must_exist
+    def __init__(self, location, read_only, must_exist, password):
+        self.location, self.read_only, self.must_exist, self.password = location, read_only, must_exist, password
 
     def public_records(self):
         return [public_record(record) for record in fixture("registry_records.json")]
@@ -103,9 +103,10 @@ def opened(monkeypatch):
     monkeypatch.setattr(gonka_connection, "client_from_params", remember(FakeAdminClient))
     monkeypatch.setattr(kube_connection, "client_from_params", remember(FakeKubeClient))
     monkeypatch.setattr(compute_connection, "open_registry",
-                        remember(lambda location=None, read_only=True, must_exist=True: FakeRegistry(location, read_only, must_exist)))
+                        remember(lambda location=None, read_only=True, must_exist=True, password=None:
+                                 FakeRegistry(location, read_only, must_exist, password)))
     for name in list(os.environ):
-        if name.startswith(("K8S_AUTH_", "GONKA_ADMIN_API_", "GPUFLEET_REGISTRY")) or name == "KUBECONFIG":
+        if name.startswith(("K8S_AUTH_", "GONKA_ADMIN_API_", "GPUFLEET_REGISTRY")) or name in ("KUBECONFIG", "PGPASSWORD"):
             monkeypatch.delenv(name)
     return seen
 
@@ -208,11 +209,12 @@ def test_environment_reaches_sources_through_the_modules_specs(tmp_path, opened,
     monkeypatch.setenv("GONKA_ADMIN_API_VALIDATE_CERTS", "false")
     monkeypatch.setenv("K8S_AUTH_HOST", "https://env-k8s.example.com:6443")
     monkeypatch.setenv("K8S_AUTH_API_KEY", "env-token")
-    monkeypatch.setenv("GPUFLEET_REGISTRY", "/var/lib/gpufleet/env-registry.db")
+    monkeypatch.setenv("GPUFLEET_REGISTRY", "postgresql://gpufleet@db.example.com:5432/fleet")
+    monkeypatch.setenv("GPUFLEET_REGISTRY_PASSWORD", "db-password")
     parse(tmp_path, {"registry": True, "gonka": [{"admin_url": "http://10.0.0.2:9200"}], "kubernetes": {}})
     by_type = dict((type(obj), obj) for obj in opened)
     registry, gonka, kube = by_type[FakeRegistry], by_type[FakeAdminClient], by_type[FakeKubeClient]
-    assert registry.location == "/var/lib/gpufleet/env-registry.db"
+    assert (registry.location, registry.password) == ("postgresql://gpufleet@db.example.com:5432/fleet", "db-password")
     assert gonka.params["ca_path"] == "/etc/gonka-ca.pem" and gonka.params["validate_certs"] is False
     assert kube.params["host"] == "https://env-k8s.example.com:6443" and kube.params["api_key"] == "env-token"
 
