@@ -19,6 +19,7 @@ __metaclass__ = type
 import copy
 import hashlib
 import json
+import ssl
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
@@ -78,6 +79,10 @@ def validate(params):
         reason = _url_problem(params["host"])
         if reason:
             errors.append(("host", reason))
+    if params.get("ca_path"):
+        reason = _ca_problem(params["ca_path"])
+        if reason:
+            errors.append(("ca_path", reason))
     if errors:
         raise OptionError(errors)
     return params
@@ -93,6 +98,15 @@ def _url_problem(url):
         return "must be an http:// or https:// URL with a host, such as https://k8s.example.com:6443"
     if port == 0:
         return "port must be from 1 to 65535"
+    return None
+
+
+def _ca_problem(path):
+    """None, or why ``path`` is not a CA bundle the TLS layer can load (found now, not at the first request)."""
+    try:
+        ssl.create_default_context(cafile=path)
+    except (IOError, OSError) as exc:  # ssl.SSLError is an OSError
+        return "is not a readable PEM CA bundle (%s)" % (getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc)
     return None
 
 

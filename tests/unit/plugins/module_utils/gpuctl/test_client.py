@@ -191,6 +191,17 @@ def test_impossible_connection_options_are_refused_by_name(params, field):
     assert info.value.msg.startswith("invalid options: %s: " % field)
 
 
+@pytest.mark.parametrize("content", [None, "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n", "garbage"])
+def test_a_broken_ca_bundle_is_refused_by_name(tmp_path, content):
+    path = tmp_path / "ca.pem"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(OptionError) as info:
+        connection.client_from_params({"host": "https://k8s.example.com:6443", "ca_cert": str(path)})
+    assert [field for field, dummy in info.value.errors] == ["ca_path"]
+    assert "is not a readable PEM CA bundle" in info.value.msg
+
+
 def test_identity_follows_the_resolved_credentials(server, tmp_path):
     def kubeconfig(name, token):
         path = tmp_path / name
