@@ -218,3 +218,18 @@ def test_priority_classes_are_read_with_one_request_per_task(client, server, see
     [mgr.plan(s) for s in specs]
     reads = [r[1] for r in server.requests[before:] if "priorityclasses" in r[1]]
     assert len(reads) == 1
+
+
+def test_pause_in_check_mode_is_a_dry_run_patch_and_the_diff_is_the_servers(client, dry_client, server, seed, make_pool):
+    make_pool("inference-pool", ["gpu-2"])
+    server.cluster.objects[("nodes", "", "gpu-2")]["metadata"]["labels"]["nvidia.com/gpu-type"] = "a10-24g"
+    spec = seed("inference-service.yaml")
+    JobManager(client).ensure(spec)
+    before = server.persisted_writes()
+    res = JobManager(dry_client).ensure(spec, "paused")
+    assert res["changed"] and res["status"] == "paused"
+    assert server.persisted_writes() == before
+    assert [r[0] for r in server.requests if "dryRun=All" in r[1]] == ["PATCH"]
+    after = planner.diff_of(res["_changes"]).result()["after"]["Deployment/default/llama3-8b-inference"]
+    assert after["spec"]["replicas"] == 0 and after["metadata"]["annotations"][names.ANNOTATION_PAUSED_REPLICAS] == "2"
+    assert server.get("deployments", "default", "llama3-8b-inference")["spec"]["replicas"] == 2
