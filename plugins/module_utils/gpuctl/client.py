@@ -51,6 +51,14 @@ RETRY_STATUSES = {"GET": (429, 502, 503, 504)}
 RETRY_WRITE_STATUSES = (429,)
 
 
+class _NoAnswer(Exception):
+    """The request got no HTTP answer (TLS handshake, connection); ``args[0]`` says why."""
+
+    @property
+    def reason(self):
+        return self.args[0] if self.args else None
+
+
 class KubeRequestError(RequestError):
     """A Kubernetes API request that failed: no answer, or a non-2xx status."""
 
@@ -156,6 +164,8 @@ class KubeClient(object):
                                 _request_timeout=self.timeout)
             return resp.status, resp.data
         except ApiException as exc:
+            if not exc.status:  # the library reports TLS failures as an ApiException with status 0
+                raise _NoAnswer(exc.reason)
             return exc.status, (exc.body or b"")
 
     # ------------------------------------------------------------ verbs

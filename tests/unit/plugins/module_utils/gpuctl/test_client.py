@@ -214,3 +214,17 @@ def test_identity_follows_the_resolved_credentials(server, tmp_path):
     assert connection.identity({"kubeconfig": first}) == connection.identity({"kubeconfig": first})
     assert connection.identity({"host": server.url, "api_key": "x"}) != connection.identity({"host": server.url, "api_key": "y"})
     assert "token-a" not in connection.identity({"kubeconfig": first})
+
+
+def test_tls_failure_is_no_answer_with_the_reason(tmp_path):
+    """Speaking TLS to a plain-HTTP server: no HTTP status, the TLS error as the reason."""
+    srv = fake_k8s.start()
+    try:
+        client = connection.client_from_params({"host": srv.url.replace("http://", "https://"), "retries": 0,
+                                                "validate_certs": False})
+        with pytest.raises(KubeRequestError) as info:
+            client.list("Node")
+        assert info.value.status is None and "cannot reach the Kubernetes API" in info.value.msg
+        assert "SSL" in info.value.msg or "ssl" in info.value.msg
+    finally:
+        srv.stop()
