@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, gpufleet.ops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -112,7 +112,7 @@ def compare(release, texts):
     out = []
     up = compose_facts(yaml.safe_load(texts["docker-compose.yml"])["services"])
     mine = compose_facts(network["services"])
-    diff_dicts("network node service", {k: v for k, v in up.items()}, mine, out)
+    diff_dicts("network node service", up, mine, out)
     up = compose_facts(yaml.safe_load(texts["docker-compose.mlnode.yml"])["services"])
     mine = compose_facts(mlnode["services"])
     diff_dicts("ML node service", up, mine, out)
@@ -146,7 +146,7 @@ def emit(release, texts, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--release", required=True, help="table key, for example 0.2.14")
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument("--git-dir", help="a local (bare) git mirror of gonka-ai/gonka or a fork carrying its releases")

@@ -288,7 +288,7 @@ def api_main():
         sys.stderr.write("admin server on :%d\n" % sim.port)
         while True:  # the real api keeps its nodes in its database: survive restarts
             with open(saved + ".tmp", "w") as handle:
-                json.dump([entry for entry in sim.snapshot()["nodes"]], handle)
+                json.dump(list(sim.snapshot()["nodes"]), handle)
             os.replace(saved + ".tmp", saved)
             time.sleep(0.5)
     threading.Thread(target=admin_after_chain, daemon=True).start()
