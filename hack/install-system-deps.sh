@@ -9,7 +9,7 @@ set -euo pipefail
 #   busybox-static  the stand-in images' shell and tools (tests/support/deploy, tests/support/dockerd)
 #   iproute2        `ip` for the private daemons' bridges and address pools
 #   python3         the stand-in images copy Debian's /usr/bin/python3 and its libraries
-#   postgresql      kept for the PostgreSQL registry backend's tests (issue 12); nothing starts it yet
+#   postgresql      tests/support/postgres.py starts a private server for the PostgreSQL registry tests
 #   the shellcheck package: the shellcheck test of ansible-test sanity
 #   rsync, git      hack/sanity.sh copies the git-listed files (tar is the fallback for rsync)
 #   make            the entry point itself (`make test`)
