@@ -475,6 +475,11 @@ def test_site_second_run_changes_nothing(eng, work, seed):
     assert changed_hosts(res) == {}
     reg = tasks(res, "Register the ML nodes with the network node's Admin API")[0]["ml1"]["results"][0]
     assert reg["changed"] is False
+    # --check on a converged deployment: nothing to change, nothing restarted
+    api_start = started_at(eng, "api")
+    res = play(eng, split_inventory(eng, work, seed), check=True, diff=True)
+    assert_ok(res)
+    assert changed_hosts(res) == {} and started_at(eng, "api") == api_start
 
 
 def test_node_config_edit_does_not_restart_the_api(eng, work, seed):
@@ -576,6 +581,10 @@ def test_single_machine_poc_batch_arrives(eng, work, seed):
     with open(inv, "w") as handle:
         yaml.safe_dump({"all": {"children": {"gonka_network_nodes": {"hosts": {"box": box}},
                                              "gonka_mlnodes": {"hosts": {"box": {}}}}}}, handle)
+    # check mode on a fresh host: succeeds and writes nothing
+    res = play(eng, inv, check=True)
+    assert_ok(res)
+    assert not os.path.exists(os.path.join(work, "single-nn")) and not os.path.exists(os.path.join(work, "single-ml"))
     t0 = time.monotonic()
     res = play(eng, inv)
     TIMINGS["single_converge_s"] = round(time.monotonic() - t0, 1)
