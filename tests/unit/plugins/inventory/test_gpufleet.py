@@ -296,3 +296,21 @@ def test_cache_key_follows_the_resolved_identity(tmp_path, opened, monkeypatch):
     assert cache_key(tmp_path, {"registry": "/srv/two.db"}) == keys["registry two"]
     for key in keys.values():
         assert not [s for s in ("token", "example.com", "/srv/", "u1", "10.0.0.2") if s in key]
+
+
+# -- the documented source options are the modules' connection options -----------------------
+@pytest.mark.parametrize("option, spec, own", [
+    ("gonka", gonka_connection.connection_spec(), ("name",)),
+    ("kubernetes", kube_connection.argument_spec(), ()),
+])
+def test_documented_source_options_match_the_backend_spec(option, spec, own):
+    """The plugin documents each source's options; the backend's argument spec is what applies them."""
+    import yaml
+    from ansible_collections.gpufleet.ops.plugins.inventory import gpufleet
+    documented = yaml.safe_load(gpufleet.DOCUMENTATION)["options"][option]["suboptions"]
+    for name in own:
+        documented.pop(name)
+    assert sorted(documented) == sorted(spec)
+    for name, doc in documented.items():
+        assert doc.get("type", "str") == spec[name].get("type", "str"), name
+        assert sorted(doc.get("aliases") or []) == sorted(spec[name].get("aliases") or []), name
