@@ -93,6 +93,20 @@ def test_every_module_takes_the_connection_contract(module, minimal):
     assert status == "fail" and result["errors"] == [{"path": "timeout", "reason": result["errors"][0]["reason"]}]
 
 
+BAD_CONNECTION = [({"host": "http://[::1"}, "host"), ({"host": "http://127.0.0.1:99999"}, "host"), ({"host": "ftp://k8s"}, "host"),
+                  ({"host": "http://k", "timeout": -1}, "timeout"), ({"host": "http://k", "timeout": 10 ** 20}, "timeout"),
+                  ({"host": "http://k", "retries": 99}, "retries"), ({"host": "https://k", "ca_cert": "/nonexistent/ca.pem"}, "ca_path")]
+
+
+@pytest.mark.parametrize("module, minimal", MINIMAL)
+@pytest.mark.parametrize("bad, field", BAD_CONNECTION)
+def test_bad_input_table_every_module_names_the_field(module, minimal, bad, field):
+    """Issue 16 items 8 and 10: malformed connection values end in an error naming the option, never a traceback."""
+    status, result = run_main(module, dict(minimal, **bad))
+    assert status == "fail" and result["msg"].startswith("invalid options: %s: " % field), result["msg"]
+    assert [e["path"] for e in result["errors"]] == [field] and "Traceback" not in json.dumps(result)
+
+
 def test_environment_fallbacks_reach_the_server(server):
     status, result = run_main(gpuctl_job_info, {}, env={"K8S_AUTH_HOST": server.url, "K8S_AUTH_API_KEY": "t0ken"})
     assert status == "exit" and result["total"] == 0 and result["changed"] is False
