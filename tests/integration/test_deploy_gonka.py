@@ -15,16 +15,16 @@ Only 127.0.0.1 and the test daemon's own bridge addresses are used.
 
 The faults of issue 9 and the tests that catch them:
   1 api env (DAPI_*)            test_render_shipped_inventories, test_split_site_converges_and_poc_batches_arrive
-  2 ML node image 3.0.8         test_render_refuses[mlnode-3.0.8], the ML node stand-in's routes per version
+  2 ML node image 3.0.8         test_render_refuses (ml-308), test_mlnode_standin_routes_per_version
   3 single machine callback     test_single_machine_poc_batch_arrives
-  4 RunPod                      test_render_shipped_inventories, test_render_refuses[runpod-*], test_runpod_*
+  4 RunPod                      test_render_shipped_inventories, test_render_refuses (rp-port-5000, ml-https-host), test_runpod_*
   5 explorer tag                test_render_shipped_inventories (and only explorer:latest exists in the engine)
   6 state sync, /chain-rpc/     test_render_shipped_inventories, test_split_site_converges_and_poc_batches_arrive
   7 Admin API wait              test_split_site_converges_and_poc_batches_arrive, test_admin_wait_names_the_missing_step
   8 ML node env, /v3.0.8/, 24h  test_render_shipped_inventories (+ nginx -t), PoC batches through /v3.0.8/
   9 services, container names   test_render_shipped_inventories, test_split_site_converges_and_poc_batches_arrive
  10 node-config.json edits      test_node_config_edit_does_not_restart_the_api
- 11 public binding              test_render_refuses[mlnode-public, callback-public]
+ 11 public binding              test_render_refuses (ml-public, ml-every-interface, nn-callback-public, nn-admin-public)
 """
 import json
 import os
@@ -35,6 +35,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -611,3 +612,35 @@ def test_single_machine_poc_batch_arrives(eng, work, seed):
     ps = eng.cli("ps", "-a", "--format", "{{.Names}}").stdout.decode().split()
     assert "single-mlnode-308-1" not in ps and "single-inference-1" not in ps and "s-api" in ps, ps
     assert started_at(eng, "s-api") == api_start
+
+
+def test_mlnode_standin_routes_per_version(eng):
+    """Fault 2 at the image level: 3.0.8 (the old default) has no /health, models or gpu routes; 3.0.14-post2 has them."""
+    b = eng.bridge_ip
+    seen = {}
+    for tag in ("ghcr.io/product-science/mlnode:3.0.8", "ghcr.io/gonka-ai/mlnode:3.0.14-post2"):
+        sock = socket.socket()
+        sock.bind((b, 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        name = "routes-" + tag.rsplit(":", 1)[1]
+        assert eng.cli("run", "-d", "--name", name, "-p", "%s:%d:8080" % (b, port), tag).returncode == 0
+        try:
+            codes = {}
+            for path in ("/api/v1/state", "/health", "/api/v1/models/list", "/api/v1/gpu/devices"):
+                for _attempt in range(50):
+                    try:
+                        with urllib.request.urlopen("http://%s:%d%s" % (b, port, path), timeout=5) as resp:
+                            codes[path] = resp.status
+                        break
+                    except urllib.error.HTTPError as err:
+                        codes[path] = err.code
+                        break
+                    except OSError:
+                        time.sleep(0.2)
+            seen[tag] = codes
+        finally:
+            eng.cli("rm", "-f", name)
+    assert seen["ghcr.io/product-science/mlnode:3.0.8"] == {"/api/v1/state": 200, "/health": 404,
+                                                            "/api/v1/models/list": 404, "/api/v1/gpu/devices": 404}
+    assert set(seen["ghcr.io/gonka-ai/mlnode:3.0.14-post2"].values()) == {200}
