@@ -48,4 +48,4 @@ for spec in roles/*/meta/argument_specs.yml; do  # antsibull-docs documents role
   [ -s "$SITE/build/html/${name}_role.html" ] || { echo "docs_site: no page for role $name" >&2; missing=1; }
 done
 [ $missing -eq 0 ] || exit 1
-echo "docs_site: $SITE/build/html/index.html ($(ls "$SITE"/build/html/*.html | wc -l) pages)"
+echo "docs_site: $SITE/build/html/index.html ($(find "$SITE/build/html" -maxdepth 1 -name '*.html' | wc -l) pages)"

@@ -113,12 +113,16 @@ class RegistryMigrateService(object):
                 if dest_box is not None and record.get("secrets"):
                     plain = self._comparable(record, source_box)["secrets"]
                     new["secrets"] = dict((f, dest_box.encrypt(v)) for f, v in plain.items())
-
-                def mutate(latest, new=new):
-                    if latest is None or overwrite:
-                        return new
-                    return latest  # someone wrote it since the plan: theirs stays
-                writer.registry.update(record["name"], mutate)
+                writer.registry.update(record["name"], _copy_into(new, overwrite))
         finally:
             if writer is not dest:
                 writer.close()
+
+
+def _copy_into(new, overwrite):
+    """The ``update`` mutation of one moved record, decided again on the latest destination record."""
+    def mutate(latest):
+        if latest is None or overwrite:
+            return new
+        return latest  # someone wrote it since the plan: theirs stays
+    return mutate
