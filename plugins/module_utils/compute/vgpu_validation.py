@@ -67,8 +67,8 @@ def parse_gpu_memory(value, field="gpu_memory"):
     if re.match(r"^[0-9]*\.[0-9]", text):
         raise ComputeError("%r is a fraction: HAMi-core would truncate it; write whole MiB such as 1536m"
                            % text, field=field)
-    if re.match(r"^0[0-9]", text):
-        raise ComputeError("%r has a leading 0: HAMi-core would read it as octal" % text, field=field)
+    if re.match(r"^0[0-9xX]", text):
+        raise ComputeError("%r has a leading 0: HAMi-core would read it as octal (hex after 0x)" % text, field=field)
     if text.startswith("0"):
         raise ComputeError("0 would mean no memory limit to HAMi-core; give a size above 0", field=field)
     if not _MEMORY.match(text):
