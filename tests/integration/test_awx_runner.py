@@ -17,7 +17,8 @@ import pytest
 
 from tests.support import gonka_sim, postgres
 from tests.support.ansible_run import REPO_ROOT
-from tests.support.runner import AwxJob
+from tests.support.fake_awx import TOKEN, FakeAwx
+from tests.support.runner import AwxJob, credential_type
 from tests.support.tls import TLSMaterial, free_port
 
 KEY = "awx-Registry-Key-52c8"
@@ -143,3 +144,30 @@ def test_credential_types_playbook_runs_under_runner(tmp_path):
     assert result.status == "successful", result.stdout[-4000:]
     shown = result.task_results("Show what would be created")
     assert any("PGPASSWORD" in r.get("msg", "") for r in shown), shown
+
+
+def test_credential_types_are_created_in_awx_with_their_templates_verbatim(tmp_path):
+    """awx.awx.credential_type against the AWX API: the injectors reach AWX as templates, not rendered."""
+    awx = FakeAwx()
+    try:
+        job = AwxJob(tmp_path / "private")
+        job.envvars.update(CONTROLLER_HOST=awx.url, CONTROLLER_OAUTH_TOKEN=TOKEN, CONTROLLER_VERIFY_SSL="false")
+        job.project_copy(os.path.join(REPO_ROOT, "playbooks", "awx_credential_types.yml"),
+                         "playbooks/awx_credential_types.yml")
+        job.project_copy(os.path.join(REPO_ROOT, "extensions"), "extensions")
+        first = job.run("playbooks/awx_credential_types.yml")
+        assert first.status == "successful", first.stdout[-4000:]
+        created = dict((t["name"], t) for t in awx.types.values())
+        for name in ("gonka_admin_api", "gpufleet_compute_registry", "gpufleet_docker_tls"):
+            shipped = credential_type(name)
+            stored = created[shipped["name"]]
+            assert stored["injectors"] == shipped["injectors"] and stored["inputs"] == shipped["inputs"]
+            assert stored["kind"] == "cloud"
+        assert [r["method"] for r in awx.writes()] == ["POST"] * 3
+        # a second run finds them equal and writes nothing
+        second = job.run("playbooks/awx_credential_types.yml")
+        assert second.status == "successful", second.stdout[-4000:]
+        assert [r["method"] for r in awx.writes()] == ["POST"] * 3
+        assert not any(r["changed"] for r in second.task_results("Create the credential types"))
+    finally:
+        awx.stop()

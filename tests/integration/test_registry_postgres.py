@@ -14,6 +14,7 @@ __metaclass__ = type
 import json
 import multiprocessing
 import os
+import tempfile
 import time
 
 import pytest
@@ -202,7 +203,7 @@ def test_two_controllers_twenty_forks_fifty_writes_lose_nothing(pg):
                "seconds": round(elapsed, 1), "writes_per_second": round(len(expected) / elapsed, 1),
                "slowest_write_s": round(max(r[3] for r in reports), 3)}
     print("postgres concurrency:", json.dumps(figures, sort_keys=True))
-    with open(os.path.join(os.environ.get("GPUFLEET_FIGURES_DIR", "/tmp"), "gpufleet-pg-concurrency.json"), "w") as out:
+    with open(os.path.join(os.environ.get("GPUFLEET_FIGURES_DIR", tempfile.gettempdir()), "gpufleet-pg-concurrency.json"), "w") as out:
         json.dump(figures, out, sort_keys=True)
     assert not errors, errors[:5]
     assert not lost and figures["duplicates"] == 0 and len(stored) == CONTROLLERS * FORKS * WRITES
