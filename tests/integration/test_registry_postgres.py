@@ -144,6 +144,46 @@ def test_migration_from_sqlite_is_idempotent_and_check_mode_shows_what_would_mov
         assert conn.box.decrypt(record["secrets"]["ssh_password"]) == SSH_SECRET and record["gpu_count"] == 2
 
 
+def test_two_ansible_controllers_with_twenty_forks_write_one_fresh_registry(pg, tmp_path):
+    """2 ansible-playbook runs at once, forks=20 each, on a registry with no tables yet: the schema
+    creation, the key salt and the per-field merges race through the real module."""
+    from concurrent.futures import ThreadPoolExecutor
+    url = pg.new_database()
+    inventory = tmp_path / "hosts"
+    inventory.write_text("".join("h%02d ansible_connection=local\n" % i for i in range(FORKS)))
+    playbook = os.path.join(HERE, "playbooks", "compute", "pg_fleet_writes.yml")
+
+    def controller(name):
+        return run_playbook(playbook, inventory=str(inventory), timeout=600,
+                            extra_vars={"controller": name, "registry": url, "registry_key": KEY,
+                                        "ssh_secret": SSH_SECRET},
+                            env={"ANSIBLE_FORKS": str(FORKS), "PGPASSWORD": postgres.PASSWORD})
+
+    started = time.time()
+    with ThreadPoolExecutor(max_workers=CONTROLLERS) as pool:
+        runs = list(pool.map(controller, ["c0", "c1"]))
+    elapsed = time.time() - started
+    for res in runs:
+        failed = [(t["task"]["name"], h, r.get("msg")) for p in res.data.get("plays", []) for t in p["tasks"]
+                  for h, r in t["hosts"].items() if r.get("failed")]
+        assert res.rc == 0 and not failed, (failed[:5], res.stderr[-3000:])
+        assert "lock" not in json.dumps(res.data).lower()
+        _no_secret(*_shown(res))
+    from ansible_collections.gpufleet.ops.plugins.module_utils.compute.connection import open_registry
+    with open_registry(url, key=KEY, password=postgres.PASSWORD) as conn:
+        records = dict((r["name"], r) for r in conn.registry.list())
+        own = ["c%d-h%02d" % (c, h) for c in range(CONTROLLERS) for h in range(FORKS)]
+        assert sorted(records) == sorted(own + ["shared"])
+        assert all(conn.box.decrypt(records[n]["secrets"]["ssh_password"]) == SSH_SECRET for n in own)
+        assert [records["c1-h%02d" % h]["gpu_count"] for h in range(FORKS)] == list(range(FORKS))
+    shared = records["shared"]
+    expected = dict(region="r", cpu="c", memory="m", system_disk="s", data_disk="d", ssh_user="u", gpu_name="g",
+                    remark="x", hami_core_dir="/h", public_ip="203.0.113.7", private_ip="10.0.0.7", ssh_port=2200,
+                    gpu_count=4, gpu_memory_gb=80)
+    assert dict((f, shared.get(f)) for f in expected) == expected
+    print("ansible controllers on postgres: %d module writes in %.1f s" % (CONTROLLERS * (FORKS + 14), elapsed))
+
+
 # -- 2 controllers x 20 forks x 50 writes -------------------------------------------------
 def _fork_writer(url, controller, fork, queue):
     """One fork: 50 writes, each appending its own token to one of a few shared records."""

@@ -101,6 +101,7 @@ class SQLiteRegistry(NodeRegistry):
         """
         self.path = os.path.abspath(os.path.expanduser(path))
         self.read_only = read_only
+        self._meta_snapshot = None
         target, uri = self.path, False
         if read_only and not os.path.exists(self.path):
             target = ":memory:"
@@ -243,6 +244,14 @@ class SQLiteRegistry(NodeRegistry):
         return self._retry(_meta)
 
     def meta_get(self, key):
+        if self.read_only:
+            # One snapshot of all settings per read-only handle (see PostgresRegistry.meta_get):
+            # the first writer stores the salt and the key check in two transactions.
+            if self._meta_snapshot is None:
+                self._meta_snapshot = self._retry(
+                    lambda: dict(self._conn.execute("SELECT key, value FROM meta").fetchall()))
+            return self._meta_snapshot.get(key)
+
         def _get():
             row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
             return row[0] if row else None

@@ -96,6 +96,7 @@ class PostgresRegistry(NodeRegistry):
         self.read_only = read_only
         self._password = password
         self._pending_meta = {}
+        self._meta_snapshot = None
         self._empty = False
         options = "-c default_transaction_read_only=on" if read_only else None
         try:
@@ -252,6 +253,14 @@ class PostgresRegistry(NodeRegistry):
     def meta_get(self, key):
         if self._empty:
             return None
+        if self.read_only:
+            # One snapshot of all settings per read-only handle: the salt and the key check are
+            # written one after the other by the first writer, and reading them in two statements
+            # could pair "no salt yet" with that writer's key check (a false "wrong registry_key").
+            if self._meta_snapshot is None:
+                self._meta_snapshot = self._retry(
+                    lambda: dict(self._conn.execute("SELECT key, value FROM gpufleet_meta").fetchall()))
+            return self._meta_snapshot.get(key)
 
         def _get():
             row = self._conn.execute("SELECT value FROM gpufleet_meta WHERE key = %s", (key,)).fetchone()

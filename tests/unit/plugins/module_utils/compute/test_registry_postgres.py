@@ -151,3 +151,26 @@ def test_migration_needs_an_existing_source(tmp_path):
         RegistryMigrateService(FakeModule({"source": str(tmp_path / "none.db"),
                                            "registry": str(tmp_path / "d.db")})).run()
     assert exc.value.field == "registry" and "does not exist" in str(exc.value)
+
+
+def test_read_only_handle_reads_the_key_settings_as_one_snapshot(tmp_path):
+    """A first writer stores the salt and the key check in two transactions; a reader between the
+    two reads used to pair "no salt" with that writer's key check: "registry_key does not match".
+    (Found by the PostgreSQL test of two controllers with 20 forks; the same holds for SQLite.)"""
+    from ansible_collections.gpufleet.ops.plugins.module_utils.compute.secrets import SecretBox
+    path = str(tmp_path / "r.db")
+    R.open_backend(path).close()  # tables, no settings yet
+    reader, writer = R.open_backend(path, read_only=True), R.open_backend(path)
+    fired = []
+    original = reader.meta_get
+
+    def meta_get_then_first_writer(key):
+        value = original(key)
+        if key == "kdf_salt" and not fired:
+            fired.append(SecretBox(writer, "k"))  # the first writer lands between the two reads
+        return value
+    reader.meta_get = meta_get_then_first_writer
+    SecretBox(reader, "k")  # used to raise "registry_key does not match"
+    assert fired and writer.meta_get("key_check")
+    reader.close()
+    writer.close()
