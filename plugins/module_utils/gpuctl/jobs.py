@@ -154,6 +154,11 @@ class JobManager(object):
         workload_ref = [planner.ref(m) for m in manifests if m["kind"] in readers.WORKLOAD_KINDS][0]
         lives = dict((planner.ref(m), self._get(m)) for m in manifests)
         exists = lives[workload_ref] is not None
+        if exists and _has_legacy_service(spec, lives[workload_ref]):
+            # a one-pod Job created when every training job had a headless Service: its template names
+            # the Service (immutable), so keep both rather than report drift on an untouched job
+            manifests = render.render(spec, self.namespace, validated=True, headless_service=True)
+            lives = dict((planner.ref(m), lives.get(planner.ref(m)) or self._get(m)) for m in manifests)
         if not exists and state in ("present", "paused"):
             self.check_quota(spec, label)
         elif not exists and state == "resumed":
@@ -265,6 +270,12 @@ class JobManager(object):
             time.sleep(sleep)
         result["status"] = current
         return result
+
+
+def _has_legacy_service(spec, live):
+    template = (((live.get("spec") or {}).get("template") or {}).get("spec")) or {}
+    return spec["kind"] == "training" and live.get("kind", "Job") == "Job" and bool(template.get("subdomain")) \
+        and ((spec.get("resources") or {}).get("nodes") or 1) == 1
 
 
 def _deployment_replicas(desired, live, state, has_hpa):

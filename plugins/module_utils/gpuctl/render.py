@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Turn a validated gpuctl spec into Kubernetes manifests. Pure functions, no cluster.
 
-training  -> PriorityClass (if priority) + headless Service + Indexed Job (torchrun/DeepSpeed env)
+training  -> PriorityClass (if priority) + Indexed Job (torchrun/DeepSpeed env), plus a headless Service
+             when the job spans several pods (the pods find rank 0 by DNS; one pod talks to itself)
 inference -> PriorityClass + Deployment + Service + HorizontalPodAutoscaler (DCGM metrics)
 notebook  -> PriorityClass + Deployment + Service
 resource  -> ConfigMap holding the pool definition (node labels are applied by gpuctl_pool)
@@ -21,6 +22,7 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import names
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.validation import gpu_share_limits, parse_spec
 
 MASTER_PORT = 29500
+SINGLE_POD_MASTER = "127.0.0.1"
 PRIORITY_VALUES = {"high": 100000, "medium": 50000, "low": 10000}
 DCGM_GPU_UTIL = "DCGM_FI_DEV_GPU_UTIL"
 DCGM_MEM_UTIL = "DCGM_FI_DEV_MEM_COPY_UTIL"
@@ -156,7 +158,9 @@ def _priority_class(priority):
             "description": "gpuctl priority '%s'" % priority}
 
 
-def render_training(spec, namespace):
+def render_training(spec, namespace, headless_service=None):
+    """``headless_service``: None decides by pod count; True keeps the Service of a job created before
+    one-pod jobs went without it (its Job template is immutable and still names the Service)."""
     name = spec["job"]["name"]
     res = spec.get("resources") or {}
     gpu = res.get("gpu") or 0
@@ -164,7 +168,9 @@ def render_training(spec, namespace):
     per_pod = gpu // nodes if gpu else 0
     procs = per_pod or 1
     world = procs * nodes
-    master = "%s-0.%s.%s.svc" % (name, name, namespace)
+    # one pod: rank 0 is the pod itself, no DNS name (and so no Service) is needed
+    distributed = nodes > 1 if headless_service is None else headless_service
+    master = "%s-0.%s.%s.svc" % (name, name, namespace) if distributed else SINGLE_POD_MASTER
     rank_ref = {"fieldRef": {"fieldPath": "metadata.annotations['batch.kubernetes.io/job-completion-index']"}}
     dist = [
         {"name": "MASTER_ADDR", "value": master}, {"name": "MASTER_PORT", "value": str(MASTER_PORT)},
@@ -185,14 +191,16 @@ def render_training(spec, namespace):
                            ports=[{"name": "master", "containerPort": MASTER_PORT, "protocol": "TCP"}])
     pod = _pod_spec(spec, container, volumes)
     pod["restartPolicy"] = "Never"
-    pod["subdomain"] = name
+    if distributed:
+        pod["subdomain"] = name
     labels = _labels(spec, namespace)
     out = []
     if job.get("priority"):
         out.append(_priority_class(job["priority"]))
-    out.append({"apiVersion": "v1", "kind": "Service", "metadata": _meta(spec, namespace, with_spec=False),
-                "spec": {"clusterIP": "None", "publishNotReadyAddresses": True, "selector": {names.LABEL_JOB: name},
-                         "ports": [{"name": "master", "port": MASTER_PORT, "targetPort": MASTER_PORT, "protocol": "TCP"}]}})
+    if distributed:
+        out.append({"apiVersion": "v1", "kind": "Service", "metadata": _meta(spec, namespace, with_spec=False),
+                    "spec": {"clusterIP": "None", "publishNotReadyAddresses": True, "selector": {names.LABEL_JOB: name},
+                             "ports": [{"name": "master", "port": MASTER_PORT, "targetPort": MASTER_PORT, "protocol": "TCP"}]}})
     out.append({"apiVersion": "batch/v1", "kind": "Job", "metadata": _meta(spec, namespace),
                 "spec": {"completionMode": "Indexed", "completions": nodes, "parallelism": nodes,
                          "backoffLimit": 0,
@@ -325,8 +333,10 @@ RENDERERS = {"training": render_training, "inference": render_inference,
              "notebook": render_notebook, "resource": render_pool}
 
 
-def render(spec, namespace="default", validated=False):
+def render(spec, namespace="default", validated=False, headless_service=None):
     """Validate (unless already) and render one spec; returns a list of manifests."""
     if not validated:
         spec = parse_spec(spec)
+    if spec["kind"] == "training":
+        return render_training(spec, namespace, headless_service)
     return RENDERERS[spec["kind"]](spec, namespace)

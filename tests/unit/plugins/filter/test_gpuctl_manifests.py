@@ -30,7 +30,10 @@ def test_filter_is_registered():
 def test_filter_renders_and_checks_quota_offline():
     training = validation.parse_spec(seed("training-job.yaml"))
     out = gpuctl_manifests(training, "ml")
-    assert [m["kind"] for m in out] == ["PriorityClass", "Service", "Job"]
+    assert [m["kind"] for m in out] == ["PriorityClass", "Job"], "one pod: no headless Service (issue 14)"
+    training["resources"]["nodes"] = 2
+    assert [m["kind"] for m in gpuctl_manifests(training, "ml")] == ["PriorityClass", "Service", "Job"]
+    training["resources"]["nodes"] = 1
     pool = {"kind": "resource", "pool": {"name": "training-pool"}, "quota": {"maxGpuPerJob": 2}}
     with pytest.raises(AnsibleFilterError) as info:
         gpuctl_manifests(training, pools=[pool])

@@ -63,6 +63,19 @@ def test_validator_really_rejects_bad_manifests():
         validate(manifest)
 
 
+def test_single_pod_training_needs_no_service():
+    """Issue 14: a one-pod job reaches rank 0 on itself; the headless Service only serves multi-pod DNS."""
+    out = by_kind(render.render(specs("training-job.yaml")[0], "ml", validated=True))
+    assert set(out) == {"PriorityClass", "Job"}
+    pod = out["Job"]["spec"]["template"]["spec"]
+    assert "subdomain" not in pod
+    env = env_of(pod["containers"][0])
+    assert env["MASTER_ADDR"] == env["PET_MASTER_ADDR"] == "127.0.0.1"
+    assert env["WORLD_SIZE"] == "4" and env["NNODES"] == "1" and env["NPROC_PER_NODE"] == "4"
+    for manifest in out.values():
+        validate(manifest)
+
+
 def test_training_is_distributed_indexed_job():
     spec = specs("training-job.yaml")[0]
     spec["resources"]["nodes"] = 2
