@@ -26,7 +26,7 @@ import threading
 import time
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.parse import quote
+from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit
 from ansible.module_utils.urls import Request
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import GpufleetError, RequestError
@@ -75,6 +75,12 @@ def server_message(payload):
     if payload is None:
         return None
     return str(payload)[:500]
+
+
+def _server_of(url):
+    """``scheme://host:port`` of ``url``: what "down" applies to."""
+    parts = urlsplit(url)
+    return "%s://%s" % (parts.scheme, parts.netloc)
 
 
 def _refused(exc):
@@ -135,7 +141,7 @@ class AdminClient(object):
         self.read_only = read_only
         self.request_count = 0
         self._count_lock = threading.Lock()  # the reconciler calls from a thread pool
-        self.down = None  # set once the server refused connections after every retry
+        self.down = {}  # server (scheme://host:port) -> why: it refused connections after every retry
         self._request = Request(validate_certs=validate_certs, timeout=timeout,
                                 headers={"Accept": "application/json"},
                                 context=ssl_context(validate_certs, ca_path))
@@ -154,9 +160,10 @@ class AdminClient(object):
         if body is not None:
             data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
-        if self.down is not None:
+        server = _server_of(url)
+        if server in self.down:
             # Known down: fail at once instead of each remaining node retrying on its own.
-            raise GonkaApiError(method, url, reason="not sent, the Admin API is down (%s)" % self.down)
+            raise GonkaApiError(method, url, reason="not sent, the Admin API is down (%s)" % self.down[server])
         attempts = (self.retries + 1) if retry else 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
@@ -178,7 +185,7 @@ class AdminClient(object):
                     reason = "timed out after %ss" % self.timeout
                 if last:
                     if _refused(exc):
-                        self.down = "%s %s: %s" % (method, redact_url(url), reason)
+                        self.down[server] = "%s %s: %s" % (method, redact_url(url), reason)
                     raise GonkaApiError(method, url, reason=str(reason))
                 self.sleep(self.backoff * (2 ** attempt))
                 continue

@@ -77,3 +77,15 @@ def test_server_known_down_fails_the_rest_at_once():
     sent = client.request_count - before
     assert sent <= 4 * 3, sent                      # at most the in-flight ones retried
     assert sum("the Admin API is down" in p.error for p in plans) >= 40 - 4
+
+
+def test_down_is_per_server():
+    """A governance API that refuses connections does not mark the Admin API down."""
+    sim = gonka_sim.start("v0.2.14")
+    try:
+        client = client_from_params({"admin_url": sim.url, "retries": 0})
+        with pytest.raises(GonkaApiError):
+            client.get_json("http://127.0.0.1:9/v1/governance/models")
+        assert client.list_nodes() == []
+    finally:
+        sim.stop()
