@@ -22,6 +22,10 @@ v0.2.12    v0.2.12 .. v0.2.13     d8b8e9073d1a420d344d3ecc33ef23957f4142b1
 v0.2.14    v0.2.14                ee730031decedd2428aa56c65084ae5ab33d9192
 =========  =====================  ===========================================
 
+The v0.2.9 profile enforces a model as the real api container does: ENFORCED_MODEL_ID
+(default Qwen/Qwen3-235B-A22B-Instruct-2507-FP8; ``none`` turns it off) and
+ENFORCED_MODEL_ARGS are read from the environment, or set with PUT /_sim/enforced_model.
+
 Old names stay accepted: ``old`` = aug2025, ``current`` = v0.2.14 (the newest
 release read; mainnet's v0.2.15 source was not available). Any ``v0.2.N`` of a
 line maps to its profile (``v0.2.7`` -> v0.2.5).
@@ -354,7 +358,7 @@ class SimState:
                 profile_name(release)  # ValueError for an unknown name
                 self.release = release
             self.approved_models = list(DEFAULT_APPROVED_MODELS)
-            self.enforced_model = copy.deepcopy(self.profile.enforced_model)
+            self.enforced_model = self._enforced_from_env(self.profile.enforced_model)
             self.participants = copy.deepcopy(DEFAULT_PARTICIPANTS)
             self.epoch_group_id = 42
             self.epoch = 0
@@ -367,6 +371,18 @@ class SimState:
             self.requests = []
             self.faults = []
             self.shuffle = random.Random()
+
+    @staticmethod
+    def _enforced_from_env(default):
+        """getEnforcedModel (broker/enforced_model.go): ENFORCED_MODEL_ID (``none``/``disabled``
+        turn it off) and ENFORCED_MODEL_ARGS, as the api container reads them."""
+        if default is None:
+            return None
+        model = os.environ.get("ENFORCED_MODEL_ID") or default[0]
+        if model in ("none", "disabled"):
+            return None
+        args = os.environ.get("ENFORCED_MODEL_ARGS")
+        return (model, args.split() if args else list(default[1]))
 
     # -- helpers -------------------------------------------------------------------
     def fresh_state(self):
