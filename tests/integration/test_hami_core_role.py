@@ -63,13 +63,16 @@ def upstream(tmp_path_factory):
     git(str(repo), "add", ".")
     git(str(repo), "commit", "-q", "-m", "stand-in")
     commit = git(str(repo), "rev-parse", "HEAD")
+    (repo / "hooks.c").write_text(hooks + "int broken(void) { return undeclared_name; }\n")
+    git(str(repo), "commit", "-q", "-am", "does not compile")
+    broken = git(str(repo), "rev-parse", "HEAD")
     cuda = root / "cuda" / "bin"
     cuda.mkdir(parents=True)
     (cuda / "nvcc").write_text("#!/bin/sh\necho 'stand-in nvcc'\n")
     (cuda / "nvcc").chmod(0o755)
     driver = root / "version"
     driver.write_text("NVRM version: NVIDIA UNIX x86_64 Kernel Module  570.86.15 (stand-in)\n")
-    return {"root": root, "vars": {
+    return {"root": root, "broken": broken, "vars": {
         "hami_core_repo": str(repo), "hami_core_commit": commit, "hami_core_src_dir": str(root / "src"),
         "hami_core_dir": str(root / "HAMi-core" / "build"), "hami_core_cuda_home": str(root / "cuda"),
         "hami_core_driver_version_file": str(driver), "hami_core_lock_dir": str(root / "vgpulock")}}
@@ -124,6 +127,14 @@ def test_missing_cmake_and_cuda_are_named(upstream):
                                                          hami_core_dir=str(upstream["root"] / "nocuda"))})
     assert res.rc != 0
     assert "missing nvcc" in res.stdout and "The CUDA toolkit is not at /nonexistent/cuda" in res.stdout
+
+
+def test_failed_build_shows_the_end_of_its_log(upstream):
+    res = apply(dict(upstream["vars"], hami_core_commit=upstream["broken"],
+                     hami_core_src_dir=str(upstream["root"] / "src2"), hami_core_dir=str(upstream["root"] / "broken")))
+    assert res.rc != 0
+    assert "the HAMi-core build failed (rc 2)" in res.stdout and "undeclared_name" in res.stdout
+    assert not os.path.exists(str(upstream["root"] / "broken" / "libvgpu.so"))
 
 
 def compute_node_takes_commit():

@@ -265,4 +265,3 @@ def test_started_with_stand_in_hook_then_stopped_absent_and_info(hooked, plain, 
     assert "could not select device driver" in failed["msg"] and "NVIDIA Container Toolkit" in failed["msg"]
     assert inspect(plain, "vg-plain")["State"]["Status"] == "created"
     plain.cli("rm", "-f", "vg-plain")
-
