@@ -108,7 +108,8 @@ def gpuctl_manifests(data, namespace="default", pools=None):
                 validation.check_quota(spec, pool_defs.get(pool), counts.get(pool, 0), path_prefix=label)
                 if pool:
                     counts[pool] = counts.get(pool, 0) + 1
-            out.extend(render.render(spec, namespace, validated=True))
+            pool_def = (pool_defs or {}).get((spec.get("resources") or {}).get("pool"))
+            out.extend(render.render(spec, namespace, validated=True, pool_taint=validation.pool_taints_nodes(pool_def)))
         return out
     except SpecError as exc:
         raise AnsibleFilterError(exc.msg)

@@ -35,6 +35,8 @@ class JobManager(object):
         self.warnings = []
         self._pools = {}
         self._pool_jobs = {}
+        self._pool_reserved = {}
+        self._pool_capacity = {}
         self._priority_classes = None
         self._planned_priority_classes = set()
         self._namespace_checked = False
@@ -72,12 +74,34 @@ class JobManager(object):
             self.warnings.append("%sresources.pool: pool '%s' does not exist (yet); a real run fails unless it is created first"
                                  % ("%s: " % label if label else "", pool))
             return
-        existing = 0
-        if pool_def is not None and (pool_def.get("quota") or {}).get("maxJobs") is not None:
+        existing, reserved = 0, {}
+        if pool_def is not None:
             if pool not in self._pool_jobs:
-                self._pool_jobs[pool] = readers.active_jobs_in_pool(self.client, pool)
+                workloads = readers.pool_workloads(self.client, pool)
+                self._pool_jobs[pool] = readers.active_jobs_in_pool(self.client, pool, workloads)
+                self._pool_reserved[pool] = dict(("%s/%s" % (w["metadata"].get("namespace"), w["metadata"]["name"]),
+                                                  status.paused_reservation(w)) for w in workloads if status.paused_reservation(w))
             existing = len(self._pool_jobs[pool] - {(self.namespace, spec["job"]["name"])})
+            reserved = self._pool_reserved[pool]
         validation.check_quota(spec, pool_def, existing, path_prefix=label)
+        if reserved and (spec.get("resources") or {}).get("gpu"):
+            self._check_reservations(spec, pool, reserved, label)
+
+    def _check_reservations(self, spec, pool, reserved, label):
+        """Paused jobs keep their GPUs (seed: pause "保留资源占用"): admit nothing into their place."""
+        if pool not in self._pool_capacity:
+            self._pool_capacity[pool] = list(readers.pool_gpu_usage(self.client, pool))
+        capacity = self._pool_capacity[pool]
+        total, used = capacity
+        held = sum(reserved.values())
+        want = spec["resources"]["gpu"] * ((spec.get("service") or {}).get("replicas", 1) if spec["kind"] == "inference" else 1)
+        free = total - used - held
+        if want > free:
+            holders = ", ".join("%s (%d)" % item for item in sorted(reserved.items()))
+            raise SpecError([("resources.gpu", "pool '%s' has %d free GPU(s) for %d requested: %d of its %d GPUs are reserved by "
+                              "paused job(s) %s; resume or delete them first" % (pool, max(0, free), want, held, total, holders))],
+                            prefix=label)
+        capacity[1] += want  # later jobs of the same task see this one's GPUs as taken
 
     def _count_new(self, spec):
         pool = (spec.get("resources") or {}).get("pool")
@@ -150,14 +174,16 @@ class JobManager(object):
         if spec["kind"] == "resource":
             raise SpecError([("kind", "'resource' specs are pools; use gpufleet.ops.gpuctl_pool")], prefix=label)
         name = spec["job"]["name"]
-        manifests = render.render(spec, self.namespace, validated=True)
+        pool = (spec.get("resources") or {}).get("pool")
+        pool_taint = bool(pool) and validation.pool_taints_nodes(self._pool(pool))
+        manifests = render.render(spec, self.namespace, validated=True, pool_taint=pool_taint)
         workload_ref = [planner.ref(m) for m in manifests if m["kind"] in readers.WORKLOAD_KINDS][0]
         lives = dict((planner.ref(m), self._get(m)) for m in manifests)
         exists = lives[workload_ref] is not None
         if exists and _has_legacy_service(spec, lives[workload_ref]):
             # a one-pod Job created when every training job had a headless Service: its template names
             # the Service (immutable), so keep both rather than report drift on an untouched job
-            manifests = render.render(spec, self.namespace, validated=True, headless_service=True)
+            manifests = render.render(spec, self.namespace, validated=True, headless_service=True, pool_taint=pool_taint)
             lives = dict((planner.ref(m), lives.get(planner.ref(m)) or self._get(m)) for m in manifests)
         if not exists and state in ("present", "paused"):
             self.check_quota(spec, label)

@@ -19,9 +19,14 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.client import 
 PARALLEL_READS = 8  # node GETs in flight at once when checking many nodes
 
 
-def set_node_labels(client, node, labels):
-    """Merge-patch labels (None removes) guarded by the node's resourceVersion (409 on a race)."""
+def set_node_labels(client, node, labels, taints=None):
+    """Merge-patch labels (None removes) guarded by the node's resourceVersion (409 on a race).
+
+    ``taints``: the node's whole new ``spec.taints`` list (a merge patch replaces lists), or None to leave them.
+    """
     patch = {"metadata": {"labels": labels, "resourceVersion": node["metadata"].get("resourceVersion")}}
+    if taints is not None:
+        patch["spec"] = {"taints": taints}
     return client.patch("Node", node["metadata"]["name"], patch)
 
 

@@ -14,9 +14,22 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import planner
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import readers
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import status
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import validation
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import GpuctlError, OptionError, SpecError
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.executor import execute
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.labels import PARALLEL_READS, set_node_labels
+
+
+def pool_taint(pool):
+    return {"key": names.LABEL_POOL, "value": pool, "effect": "NoSchedule"}
+
+
+def taints_with(node, pool):
+    """The node's taints with exactly gpuctl's pool taint for ``pool`` (None: without one); None when unchanged."""
+    current = list((node.get("spec") or {}).get("taints") or [])
+    kept = [t for t in current if t.get("key") != names.LABEL_POOL]
+    wanted = kept + ([pool_taint(pool)] if pool else [])
+    return None if wanted == current else wanted
 
 
 class PoolManager(object):
@@ -68,6 +81,15 @@ class PoolManager(object):
             raise error(errors)
         return plans
 
+    def _with_taints(self, plans, wanted, nodes, taint_pool):
+        """Add each node's taint change (exclusive pools taint their nodes, others untaint them) to its label plan."""
+        by_node = dict((name, [patch, None]) for name, patch in plans)
+        for node in sorted(wanted):
+            taints = taints_with(nodes[node], taint_pool)
+            if taints is not None:
+                by_node.setdefault(node, [{}, None])[1] = taints
+        return [(name, patch, taints) for name, (patch, taints) in sorted(by_node.items())]
+
     def plan(self, spec, label=None):
         """Check the nodes (exist, not in another pool, not claimed by another pool of this task); no writes."""
         name = spec["pool"]["name"]
@@ -84,6 +106,7 @@ class PoolManager(object):
             if claimed:
                 raise SpecError(claimed)
             plans = self._label_changes(name, wanted, nodes, "nodes")
+            plans = self._with_taints(plans, wanted, nodes, name if validation.pool_taints_nodes(spec) else None)
         except SpecError as exc:
             raise exc.with_prefix(label) if label else exc
         for node in wanted:
@@ -102,29 +125,35 @@ class PoolManager(object):
         return {"name": planned["name"], "changed": changed,
                 "status": "created" if planned["live"] is None else ("updated" if changed else "unchanged"),
                 "nodes_labelled": [plan[0] for plan in planned["label_plans"]], "nodes": sorted(planned["spec"].get("nodes") or {}),
+                "nodes_tainted": [plan[0] for plan in planned["label_plans"] if len(plan) > 2 and plan[2] is not None],
                 "_changes": changes, "_node_diff": node_diff}
 
     def ensure(self, spec, label=None):
         return self.apply(self.plan(spec, label))
 
     def _apply_labels(self, plans, nodes):
+        """Plans are (node, label patch[, new taints]); one patch per node."""
         diff = []
-        for name, patch in plans:
+        for plan in plans:
+            name, patch, taints = (tuple(plan) + (None,))[:3]
             before = dict((k, status.labels_of(nodes[name]).get(k)) for k in patch)
-            set_node_labels(self.client, nodes[name], patch)
+            set_node_labels(self.client, nodes[name], patch, taints)
             diff.append((name, before, patch))
         return diff
 
     def add_nodes(self, name, node_names):
-        if readers.load_pool(self.client, name, self.namespace) is None:
+        pool_def = readers.load_pool(self.client, name, self.namespace)
+        if pool_def is None:
             raise OptionError([("name", "pool '%s' does not exist" % name)])
         nodes = self._nodes(node_names, "add_nodes", OptionError)
-        plans = self._label_changes(name, dict((n, {names.LABEL_POOL: name}) for n in node_names), nodes, "add_nodes", OptionError)
+        wanted = dict((n, {names.LABEL_POOL: name}) for n in node_names)
+        plans = self._label_changes(name, wanted, nodes, "add_nodes", OptionError)
+        plans = self._with_taints(plans, wanted, nodes, name if validation.pool_taints_nodes(pool_def) else None)
         return self._apply_labels(plans, nodes)
 
     def remove_nodes(self, name, node_names):
         nodes = self._nodes(node_names, "remove_nodes", OptionError)
-        plans = [(node, {names.LABEL_POOL: None}) for node in node_names
+        plans = [(node, {names.LABEL_POOL: None}, taints_with(nodes[node], None)) for node in node_names
                  if status.labels_of(nodes[node]).get(names.LABEL_POOL) == name]
         return self._apply_labels(plans, nodes)
 
@@ -143,7 +172,7 @@ class PoolManager(object):
         node_diff = []
         if unlabel_nodes:
             members = self.client.list("Node", label_selector="%s=%s" % (names.LABEL_POOL, name))
-            node_diff = self._apply_labels([(n["metadata"]["name"], {names.LABEL_POOL: None}) for n in members],
+            node_diff = self._apply_labels([(n["metadata"]["name"], {names.LABEL_POOL: None}, taints_with(n, None)) for n in members],
                                            dict((n["metadata"]["name"], n) for n in members))
         return {"name": name, "changed": bool(changes or node_diff), "status": "deleted" if (changes or node_diff) else "absent",
                 "nodes_unlabelled": [entry[0] for entry in node_diff], "_changes": changes, "_node_diff": node_diff}

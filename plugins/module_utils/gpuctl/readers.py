@@ -54,15 +54,30 @@ def load_pool(client, name, namespace):
         raise GpuctlError("ConfigMap %s/%s holds an unreadable pool definition" % (namespace, names.pool_configmap_name(name)))
 
 
-def active_jobs_in_pool(client, pool):
-    """(namespace, name) of every workload of ``pool`` that has not finished."""
-    found = set()
+def pool_workloads(client, pool):
+    """Every gpuctl workload (Job, Deployment) of ``pool``, in all namespaces: two lists."""
+    found = []
     for kind in WORKLOAD_KINDS:
         for obj in client.list(kind, None, label_selector="%s=%s,%s" % (names.LABEL_POOL, pool, names.LABEL_JOB)):
             obj.setdefault("kind", kind)
-            if status.workload_status(obj) not in ("succeeded", "failed"):
-                found.add((obj["metadata"].get("namespace"), obj["metadata"]["name"]))
+            found.append(obj)
     return found
+
+
+def active_jobs_in_pool(client, pool, workloads=None):
+    """(namespace, name) of every workload of ``pool`` that has not finished (paused ones count: they hold their GPUs)."""
+    return set((obj["metadata"].get("namespace"), obj["metadata"]["name"])
+               for obj in (pool_workloads(client, pool) if workloads is None else workloads)
+               if status.workload_status(obj) not in ("succeeded", "failed"))
+
+
+def pool_gpu_usage(client, pool):
+    """(total, used by pods, reserved by paused jobs {ns/name: gpus}) of the nodes labelled into ``pool``."""
+    nodes = client.list("Node", label_selector="%s=%s" % (names.LABEL_POOL, pool))
+    members = set(n["metadata"]["name"] for n in nodes)
+    pods = client.list("Pod", None, field_selector=ACTIVE_PODS)
+    used = sum(status.pod_gpus(p) for p in pods if (p.get("spec") or {}).get("nodeName") in members and status.pod_active(p))
+    return sum(status.node_gpu_total(n) for n in nodes), used
 
 
 def _page(items, page, page_size):
@@ -230,7 +245,19 @@ class PoolReader(object):
         pods = status.pods_by_node(self.client.list("Pod", None, field_selector=ACTIVE_PODS))
         return configmaps, nodes, pods
 
-    def _summary(self, pool_spec, nodes, pods_by_node, detail=False):
+    def _reserved(self):
+        """{pool: {namespace/name: GPUs}} held by paused jobs (their pods are gone; the GPUs stay theirs)."""
+        out = {}
+        for kind in WORKLOAD_KINDS:
+            for obj in self.client.list(kind, None, label_selector="%s,%s" % (names.LABEL_POOL, names.LABEL_JOB)):
+                obj.setdefault("kind", kind)
+                gpus = status.paused_reservation(obj)
+                if gpus:
+                    out.setdefault(status.labels_of(obj)[names.LABEL_POOL], {})[
+                        "%s/%s" % (obj["metadata"].get("namespace"), obj["metadata"]["name"])] = gpus
+        return out
+
+    def _summary(self, pool_spec, nodes, pods_by_node, detail=False, reserved=None):
         name = pool_spec["pool"]["name"]
         members = [n for n in nodes if status.labels_of(n).get(names.LABEL_POOL) == name]
         total = used = ready = 0
@@ -244,9 +271,13 @@ class PoolReader(object):
                 types[gpu_type] = types.get(gpu_type, 0) + node_total
             if status.node_status(node) == "active":
                 ready += 1
+        held = (reserved or {}).get(name) or {}
+        used += sum(held.values())
         out = {"name": name, "description": pool_spec["pool"].get("description") or "",
                "gpu_total": total, "gpu_used": used, "gpu_free": max(0, total - used),
+               "gpu_reserved": sum(held.values()), "reserved_by": held,
                "gpu_type": sorted(types), "quota": pool_spec.get("quota") or {},
+               "allowed_gpu_types": pool_spec.get("gpuType"), "exclusive": bool(pool_spec.get("exclusive")),
                "node_count": len(members), "status": "active" if ready else ("inactive" if members else "empty")}
         if detail:
             out["gpu_type"] = types
@@ -256,6 +287,7 @@ class PoolReader(object):
 
     def list(self):
         configmaps, nodes, pods = self._snapshot()
+        reserved = self._reserved()
         items = []
         for configmap in configmaps:
             try:
@@ -263,7 +295,7 @@ class PoolReader(object):
             except ValueError:
                 continue
             if isinstance(pool_spec, dict) and isinstance(pool_spec.get("pool"), dict) and pool_spec["pool"].get("name"):
-                items.append(self._summary(pool_spec, nodes, pods))
+                items.append(self._summary(pool_spec, nodes, pods, reserved=reserved))
         items.sort(key=lambda i: i["name"])
         return {"total": len(items), "items": items}
 
@@ -273,7 +305,7 @@ class PoolReader(object):
             raise GpuctlError("pool '%s' not found (no ConfigMap %s/%s)" % (name, self.namespace, names.pool_configmap_name(name)),
                               status=404)
         nodes, pods = self._snapshot()[1:]
-        out = self._summary(pool_spec, nodes, pods, detail=True)
+        out = self._summary(pool_spec, nodes, pods, detail=True, reserved=self._reserved())
         jobs = []
         for kind in WORKLOAD_KINDS:
             for obj in self.client.list(kind, None, label_selector="%s=%s,%s" % (names.LABEL_POOL, name, names.LABEL_JOB)):

@@ -114,7 +114,7 @@ def _env(spec, extra):
     return env
 
 
-def _pod_spec(spec, container, volumes):
+def _pod_spec(spec, container, volumes, pool_taint=False):
     res = spec.get("resources") or {}
     pod = {"containers": [container]}
     selector = {}
@@ -130,8 +130,14 @@ def _pod_spec(spec, container, volumes):
         pod["priorityClassName"] = names.priority_class_name(spec["job"]["priority"])
     if volumes:
         pod["volumes"] = volumes
+    tolerations = []
     if res.get("gpu"):
-        pod["tolerations"] = [{"key": names.GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}]
+        tolerations.append({"key": names.GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"})
+    if pool_taint and res.get("pool"):
+        # the pool taints its nodes (exclusive pools): its own jobs tolerate exactly that taint
+        tolerations.append({"key": names.LABEL_POOL, "operator": "Equal", "value": res["pool"], "effect": "NoSchedule"})
+    if tolerations:
+        pod["tolerations"] = tolerations
     return pod
 
 
@@ -158,7 +164,7 @@ def _priority_class(priority):
             "description": "gpuctl priority '%s'" % priority}
 
 
-def render_training(spec, namespace, headless_service=None):
+def render_training(spec, namespace, headless_service=None, pool_taint=False):
     """``headless_service``: None decides by pod count; True keeps the Service of a job created before
     one-pod jobs went without it (its Job template is immutable and still names the Service)."""
     name = spec["job"]["name"]
@@ -189,7 +195,7 @@ def render_training(spec, namespace, headless_service=None):
     volumes, mounts = _volumes(spec, name)
     container = _container(spec, "trainer", _env(spec, dist), mounts, per_pod,
                            ports=[{"name": "master", "containerPort": MASTER_PORT, "protocol": "TCP"}])
-    pod = _pod_spec(spec, container, volumes)
+    pod = _pod_spec(spec, container, volumes, pool_taint)
     pod["restartPolicy"] = "Never"
     if distributed:
         pod["subdomain"] = name
@@ -238,7 +244,7 @@ def _service(spec, namespace, port, target):
                      "ports": [{"name": "http", "port": port, "targetPort": target, "protocol": "TCP"}]}}
 
 
-def render_inference(spec, namespace):
+def render_inference(spec, namespace, pool_taint=False):
     name = spec["job"]["name"]
     res = spec.get("resources") or {}
     svc = spec.get("service") or {}
@@ -260,7 +266,7 @@ def render_inference(spec, namespace):
                            ports=[{"name": "http", "containerPort": port, "protocol": "TCP"}])
     if svc.get("health_check"):
         _health_probes(container, port, svc["health_check"])
-    pod = _pod_spec(spec, container, volumes)
+    pod = _pod_spec(spec, container, volumes, pool_taint)
     auto = spec.get("autoscaling") or {}
     replicas = svc.get("replicas", 1)
     out = []
@@ -292,7 +298,7 @@ def render_inference(spec, namespace):
     return out
 
 
-def render_notebook(spec, namespace):
+def render_notebook(spec, namespace, pool_taint=False):
     name = spec["job"]["name"]
     res = spec.get("resources") or {}
     port = (spec.get("service") or {}).get("port") or 8888
@@ -306,7 +312,7 @@ def render_notebook(spec, namespace):
                            ports=[{"name": "http", "containerPort": target, "protocol": "TCP"}])
     if workdirs:
         container["workingDir"] = workdirs[0]["path"]
-    pod = _pod_spec(spec, container, volumes)
+    pod = _pod_spec(spec, container, volumes, pool_taint)
     out = []
     if spec["job"].get("priority"):
         out.append(_priority_class(spec["job"]["priority"]))
@@ -333,10 +339,15 @@ RENDERERS = {"training": render_training, "inference": render_inference,
              "notebook": render_notebook, "resource": render_pool}
 
 
-def render(spec, namespace="default", validated=False, headless_service=None):
-    """Validate (unless already) and render one spec; returns a list of manifests."""
+def render(spec, namespace="default", validated=False, headless_service=None, pool_taint=False):
+    """Validate (unless already) and render one spec; returns a list of manifests.
+
+    ``pool_taint``: the job's pool taints its nodes (``exclusive``/``taintNodes``), so pods tolerate it.
+    """
     if not validated:
         spec = parse_spec(spec)
     if spec["kind"] == "training":
-        return render_training(spec, namespace, headless_service)
-    return RENDERERS[spec["kind"]](spec, namespace)
+        return render_training(spec, namespace, headless_service, pool_taint)
+    if spec["kind"] == "resource":
+        return render_pool(spec, namespace)
+    return RENDERERS[spec["kind"]](spec, namespace, pool_taint)

@@ -151,7 +151,7 @@ class PoolService(_Service):
             entries += manager.remove_nodes(params["name"], params["remove_nodes"])
         return {"name": params["name"], "changed": bool(entries), "status": "updated" if entries else "unchanged",
                 "nodes_labelled": [e[0] for e in entries if any(v is not None for v in e[2].values())],
-                "nodes_unlabelled": [e[0] for e in entries if all(v is None for v in e[2].values())],
+                "nodes_unlabelled": [e[0] for e in entries if e[2] and all(v is None for v in e[2].values())],
                 "_node_diff": entries}
 
     def _by_spec(self, manager, specs):

@@ -70,6 +70,21 @@ def pod_gpus(pod):
     return total
 
 
+def paused_reservation(obj):
+    """GPUs a paused workload keeps reserved: the whole job's GPUs (training), or per replica x the
+    replicas it had before the pause (services). 0 when the workload is not paused."""
+    if workload_status(obj) != "paused":
+        return 0
+    gpus = (stored_spec(obj).get("resources") or {}).get("gpu") or 0
+    if obj.get("kind") == "Deployment":
+        saved = ((obj.get("metadata") or {}).get("annotations") or {}).get(names.ANNOTATION_PAUSED_REPLICAS)
+        try:
+            gpus *= int(saved or 1)
+        except ValueError:
+            pass
+    return gpus
+
+
 def pod_requests(pod, resource):
     total = 0.0
     for container in (pod.get("spec") or {}).get("containers") or []:

@@ -510,11 +510,34 @@ SCHEMAS = {
                        "description": t_str(nonempty=False)}, required=("name",)),
         "nodes": t_nodes(),
         "quota": t_obj({"maxJobs": t_int(minimum=1), "maxGpuPerJob": t_int(minimum=0)}),
+        # seed 7.2.2 POST /pools: the GPU types the pool admits
+        "gpuType": t_list(t_str(pattern=LABEL_VALUE, max_len=63, pattern_msg="must be a valid label value"), min_items=1, max_items=64),
+        # isolation: taint the pool's nodes so only pool jobs (which tolerate it) land there
+        "exclusive": t_bool(),
+        "taintNodes": t_bool(),
     }), ("kind", "pool")),
 }
 
 
+def _pool_checks(ctx, spec):
+    allowed = spec.get("gpuType")
+    if allowed:
+        for node, conf in sorted((spec.get("nodes") or {}).items()):
+            declared = (conf or {}).get("gpu-type")
+            if declared and declared not in allowed:
+                ctx.err("nodes.%s.gpu-type" % node, "'%s' is not in this pool's gpuType (%s)" % (declared, ", ".join(allowed)))
+
+
+def pool_taints_nodes(pool_def):
+    """Whether a pool taints its nodes: taintNodes when given, else exclusive."""
+    pool_def = pool_def or {}
+    return bool(pool_def.get("taintNodes", pool_def.get("exclusive")))
+
+
 def _cross_checks(ctx, kind, spec):
+    if kind == "resource":
+        _pool_checks(ctx, spec)
+        return
     res = spec.get("resources") or {}
     gpu = res.get("gpu")
     if kind == "training" and gpu is not None and res.get("nodes"):
@@ -680,7 +703,11 @@ def check_quota(spec, pool_def, existing_jobs=0, path_prefix=None):
         if quota.get("maxGpuPerJob") is not None and gpu > quota["maxGpuPerJob"]:
             errors.append(("resources.gpu", "%d GPUs exceed pool '%s' quota maxGpuPerJob=%d" % (gpu, pool, quota["maxGpuPerJob"])))
         if quota.get("maxJobs") is not None and existing_jobs >= quota["maxJobs"]:
-            errors.append(("resources.pool", "pool '%s' already runs %d job(s), its quota maxJobs=%d" % (pool, existing_jobs, quota["maxJobs"])))
+            errors.append(("resources.pool", "pool '%s' already runs %d job(s), its quota maxJobs=%d (paused jobs count: they keep "
+                           "their GPUs)" % (pool, existing_jobs, quota["maxJobs"])))
+        allowed = pool_def.get("gpuType")
+        if allowed and res.get("gpu-type") and res["gpu-type"] not in allowed:
+            errors.append(("resources.gpu-type", "'%s' is not allowed in pool '%s' (gpuType: %s)" % (res["gpu-type"], pool, ", ".join(allowed))))
     if errors:
         raise SpecError(errors, prefix=path_prefix)
 

@@ -217,6 +217,21 @@ def _validate_metadata(kind, meta):
                             "name is neither a standard finalizer name nor is it fully qualified" % (kind, name, finalizer))
 
 
+def tolerates(tolerations, taint):
+    """Whether a pod's tolerations tolerate a taint, as documented in
+    https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/ (an empty key with
+    Exists tolerates everything; an empty effect matches every effect; Equal compares the value)."""
+    for tol in tolerations or []:
+        if tol.get("effect") and tol["effect"] != taint.get("effect"):
+            continue
+        if tol.get("operator", "Equal") == "Exists":
+            if not tol.get("key") or tol["key"] == taint.get("key"):
+                return True
+        elif tol.get("key") == taint.get("key") and (tol.get("value") or "") == (taint.get("value") or ""):
+            return True
+    return False
+
+
 def _without_status(obj):
     return dict((k, v) for k, v in obj.items() if k != "status")
 
@@ -363,6 +378,12 @@ class FakeCluster(object):
                 continue
             if node["spec"].get("unschedulable") or not any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"]["conditions"]):
                 reasons.append("node(s) were unschedulable or not ready")
+                continue
+            untolerated = [t for t in node["spec"].get("taints") or [] if t.get("effect") in ("NoSchedule", "NoExecute")
+                           and not tolerates(pod["spec"].get("tolerations"), t)]
+            if untolerated:
+                taint = untolerated[0]
+                reasons.append("node(s) had untolerated taint {%s: %s}" % (taint.get("key"), taint.get("value", "")))
                 continue
             free = int(parse_quantity(node["status"]["allocatable"].get(GPU, 0))) - self._gpu_used(node["metadata"]["name"])
             if want > free:

@@ -7,8 +7,14 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import pytest
+
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import validation
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.jobs import JobManager
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolManager
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.readers import PoolReader
 
 TRAINING = "qwen2-7b-llamafactory-sft"
 
@@ -23,3 +29,80 @@ def test_one_pod_job_created_with_a_service_stays_unchanged(client, server, seed
     assert not res["changed"], res["actions"]
     assert server.get("services", "default", TRAINING) is not None
     assert "Service/default/%s" % TRAINING in res["actions"]
+
+
+def _pool(client, name="training-pool", nodes=("gpu-0",), **extra):
+    spec = dict({"kind": "resource", "pool": {"name": name}, "nodes": list(nodes)}, **extra)
+    return PoolManager(client).ensure(validation.parse_spec(spec))
+
+
+def _job(seed, name, gpu, **res):
+    spec = seed("training-job.yaml")
+    spec["job"]["name"] = name
+    spec["resources"]["gpu"] = gpu
+    spec["resources"].pop("gpu_share", None)
+    spec["resources"].update(res)
+    return spec
+
+
+def test_paused_job_keeps_its_gpus_in_the_pool(client, server, seed):
+    """Seed: pause keeps the reservation ("保留资源占用"): gpu_used stays, nothing is admitted in its place."""
+    _pool(client, nodes=("gpu-0",), quota={"maxJobs": 2})  # one node, 8 GPUs
+    JobManager(client).ensure(_job(seed, "first", 6))
+    JobManager(client).ensure(_job(seed, "first", 6), "paused")
+    assert [p for p in server.list("pods", "default") if p["metadata"]["labels"].get("gpuctl/job") == "first"] == []
+    pool = PoolReader(client).describe("training-pool")
+    assert (pool["gpu_used"], pool["gpu_free"], pool["gpu_reserved"]) == (6, 2, 6)
+    assert pool["reserved_by"] == {"default/first": 6}
+    assert [j["status"] for j in pool["jobs"]] == ["paused"]
+    with pytest.raises(SpecError) as info:
+        JobManager(client).ensure(_job(seed, "second", 4), label="b.yaml#1")
+    assert info.value.errors == [("b.yaml#1: resources.gpu", "pool 'training-pool' has 2 free GPU(s) for 4 requested: 6 of its 8 GPUs "
+                                  "are reserved by paused job(s) default/first (6); resume or delete them first")]
+    assert server.get("jobs", "default", "second") is None
+    JobManager(client).ensure(_job(seed, "small", 2))  # what is really free is still admitted
+    with pytest.raises(SpecError) as info:
+        JobManager(client).ensure(_job(seed, "third", 1))
+    assert "maxJobs=2 (paused jobs count" in info.value.msg
+    resumed = JobManager(client).set_paused_by_name("first", False)
+    assert resumed["status"] == "running", "resume gets the GPUs back: nothing took them"
+
+
+def test_pool_gpu_type_allow_list(client, server, seed):
+    with pytest.raises(SpecError) as info:
+        validation.parse_spec({"kind": "resource", "pool": {"name": "p"}, "gpuType": ["a100-80g", 7, ""],
+                               "nodes": {"gpu-0": {"gpu-type": "t4"}}})
+    assert [path for path, dummy in info.value.errors] == ["gpuType[1]", "gpuType[2]"]
+    with pytest.raises(SpecError) as info:
+        validation.parse_spec({"kind": "resource", "pool": {"name": "p"}, "gpuType": ["a100-80g"], "nodes": {"gpu-0": {"gpu-type": "t4"}}})
+    assert info.value.errors == [("nodes.gpu-0.gpu-type", "'t4' is not in this pool's gpuType (a100-80g)")]
+    _pool(client, gpuType=["a100-80g", "a100-40g"])
+    with pytest.raises(SpecError) as info:
+        JobManager(client).ensure(_job(seed, "t4-job", 1, **{"gpu-type": "t4"}), label="job.yaml#1")
+    assert info.value.errors == [("job.yaml#1: resources.gpu-type", "'t4' is not allowed in pool 'training-pool' (gpuType: a100-80g, a100-40g)")]
+    assert server.persisted_writes()[-1][1].startswith("/api/v1/nodes/"), "nothing of the job was written"
+    assert JobManager(client).ensure(_job(seed, "ok-job", 1, **{"gpu-type": "a100-80g"}))["changed"]
+
+
+def test_exclusive_pool_taints_its_nodes_and_its_jobs_tolerate(client, server, seed):
+    res = _pool(client, nodes=("gpu-0",), exclusive=True)
+    assert res["nodes_tainted"] == ["gpu-0"]
+    assert server.get("nodes", None, "gpu-0")["spec"]["taints"] == [{"key": "gpuctl/pool", "value": "training-pool", "effect": "NoSchedule"}]
+    assert not _pool(client, nodes=("gpu-0",), exclusive=True)["changed"], "idempotent"
+    out = JobManager(client).ensure(_job(seed, "inside", 4))
+    assert out["status"] == "running"
+    job = server.get("jobs", "default", "inside")
+    assert {"key": "gpuctl/pool", "operator": "Equal", "value": "training-pool", "effect": "NoSchedule"} in \
+        job["spec"]["template"]["spec"]["tolerations"]
+    # a pod that is not a pool job (no toleration, no selector) cannot land on the pool's node
+    server.add_node("gpu-9", gpus=0)
+    outsider = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "outsider", "namespace": "default"},
+                "spec": {"nodeSelector": {"kubernetes.io/hostname": "gpu-0"}, "containers": [{"name": "c", "image": "busybox"}]}, "status": {}}
+    server.cluster._schedule("default", outsider)
+    assert outsider["status"]["phase"] == "Pending"
+    assert "untolerated taint {gpuctl/pool: training-pool}" in outsider["status"]["conditions"][0]["message"]
+    # exclusive off again: the taint goes, nodes stay in the pool
+    assert _pool(client, nodes=("gpu-0",), exclusive=False)["nodes_tainted"] == ["gpu-0"]
+    assert server.get("nodes", None, "gpu-0")["spec"].get("taints") == []
+    gone = PoolManager(client).absent("training-pool", force=True)
+    assert gone["nodes_unlabelled"] == ["gpu-0"]
