@@ -32,11 +32,32 @@ def taints_with(node, pool):
     return None if wanted == current else wanted
 
 
+def _where(label, line):
+    source = (label or "spec").rsplit("#", 1)[0]
+    return "%s line %d" % (source, line) if line else (label or "spec")
+
+
+def _claim_conflict(node, first, second):
+    """Why a node cannot be in two pools of one task, and exactly which lines to change.
+
+    A node is in one pool: membership is one label (gpuctl/pool=<name>) that jobs select with a
+    nodeSelector, and a node has one GPU type (the seed's own file gives node1 A100-100G in one pool
+    and 4090-24G in the other; both cannot be true).
+    """
+    pool, label, line, gpu_type = first
+    dummy, label2, line2, gpu_type2 = second
+    return ("node is also claimed by pool '%s' earlier in this task (%s%s); a node belongs to one pool and has one GPU type: "
+            "change %s (%s of pool '%s'%s) to a node of its own, or remove %s from %s"
+            % (pool, _where(label, line), ", gpu-type %s" % gpu_type if gpu_type else "",
+               _where(label2, line2), node, second[0], ", gpu-type %s" % gpu_type2 if gpu_type2 else "",
+               node, _where(label, line)))
+
+
 class PoolManager(object):
     def __init__(self, client, namespace=names.DEFAULT_POOL_NAMESPACE):
         self.client = client
         self.namespace = namespace
-        self._claimed = {}
+        self._claimed = {}  # node -> (pool, label, line, gpu-type) of the first claim in this task
         self._namespace_checked = False
 
     def _namespace_changes(self):
@@ -90,8 +111,11 @@ class PoolManager(object):
                 by_node.setdefault(node, [{}, None])[1] = taints
         return [(name, patch, taints) for name, (patch, taints) in sorted(by_node.items())]
 
-    def plan(self, spec, label=None):
-        """Check the nodes (exist, not in another pool, not claimed by another pool of this task); no writes."""
+    def plan(self, spec, label=None, lines=None):
+        """Check the nodes (exist, not in another pool, not claimed by another pool of this task); no writes.
+
+        ``lines``: {node: line} where this document declares its nodes, so a conflict names the lines to change.
+        """
         name = spec["pool"]["name"]
         declared = spec.get("nodes") or {}
         try:
@@ -101,8 +125,9 @@ class PoolManager(object):
                 wanted[node] = {names.LABEL_POOL: name}
                 if (conf or {}).get("gpu-type"):
                     wanted[node][names.GPU_TYPE_LABEL] = conf["gpu-type"]
-            claimed = [("nodes.%s" % node, "node is also claimed by pool '%s' earlier in this task; a node belongs to one pool"
-                        % self._claimed[node]) for node in sorted(wanted) if self._claimed.get(node, name) != name]
+            claimed = [("nodes.%s" % node, _claim_conflict(node, self._claimed[node], (name, label, (lines or {}).get(node),
+                                                                                   (declared[node] or {}).get("gpu-type"))))
+                       for node in sorted(wanted) if self._claimed.get(node, (name,))[0] != name]
             if claimed:
                 raise SpecError(claimed)
             plans = self._label_changes(name, wanted, nodes, "nodes")
@@ -110,7 +135,7 @@ class PoolManager(object):
         except SpecError as exc:
             raise exc.with_prefix(label) if label else exc
         for node in wanted:
-            self._claimed[node] = name
+            self._claimed[node] = (name, label, (lines or {}).get(node), (declared[node] or {}).get("gpu-type"))
         manifest = render.render(spec, self.namespace, validated=True)[0]
         live = self.client.get("ConfigMap", manifest["metadata"]["name"], self.namespace)
         return {"spec": spec, "name": name, "nodes": nodes, "label_plans": plans, "live": live, "change": planner.plan(manifest, live)}

@@ -159,7 +159,8 @@ class PoolService(_Service):
         if params["state"] == "absent":
             return [manager.absent(spec["pool"]["name"], params["unlabel_nodes"], params["force"]) for dummy, spec in specs]
         # check every pool's nodes before the first write
-        plans = [manager.plan(spec, label) for label, spec in specs]
+        lines = validation.spec_node_lines(params)
+        plans = [manager.plan(spec, label, lines.get(label)) for label, spec in specs]
         return [manager.apply(planned) for planned in plans]
 
 

@@ -645,6 +645,39 @@ def load_documents(text, source="<spec>"):
     return docs
 
 
+def node_lines(text, source):
+    """{"<source>#<doc>": {node: line}}: where each pool document declares its nodes (for errors that say
+    which lines to change). Empty when the text does not compose (parsing reports that)."""
+    out = {}
+    try:
+        docs = list(yaml.compose_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    except Exception:  # pylint: disable=broad-except
+        return out
+    docs = [d for d in docs if d is not None]
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, yaml.MappingNode):
+            continue
+        for key, value in doc.value:
+            if getattr(key, "value", None) == "nodes" and isinstance(value, yaml.MappingNode):
+                out["%s#%d" % (source, i + 1)] = dict((str(k.value), k.start_mark.line + 1) for k, dummy in value.value)
+            elif getattr(key, "value", None) == "nodes" and isinstance(value, yaml.SequenceNode):
+                out["%s#%d" % (source, i + 1)] = dict((str(item.value), item.start_mark.line + 1) for item in value.value
+                                                      if isinstance(item, yaml.ScalarNode))
+    return out
+
+
+def spec_node_lines(params, src_key="src"):
+    """node_lines of every readable ``src`` file (labels as load_specs makes them)."""
+    out = {}
+    for path in params.get(src_key) or []:
+        try:
+            with open(path, "r", encoding="utf-8") as handle:
+                out.update(node_lines(handle.read(), os.path.basename(path)))
+        except (IOError, OSError, UnicodeDecodeError):
+            continue
+    return out
+
+
 def _flow_depth(text):
     """The deepest nesting of YAML flow collections ([ and {) outside quotes, roughly."""
     depth = deepest = 0

@@ -7,6 +7,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+
 import pytest
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render
@@ -15,6 +17,8 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import 
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.jobs import JobManager
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolManager
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.readers import PoolReader
+
+from tests.unit.plugins.module_utils.gpuctl.conftest import FIXTURES
 
 TRAINING = "qwen2-7b-llamafactory-sft"
 
@@ -106,3 +110,26 @@ def test_exclusive_pool_taints_its_nodes_and_its_jobs_tolerate(client, server, s
     assert server.get("nodes", None, "gpu-0")["spec"].get("taints") == []
     gone = PoolManager(client).absent("training-pool", force=True)
     assert gone["nodes_unlabelled"] == ["gpu-0"]
+
+
+def test_seed_pool_file_error_names_the_lines_to_change(client, server):
+    """The seed's pool file puts node1 and node2 in both pools; one node is in one pool, and the error says where."""
+    for node in ("node1", "node2"):
+        server.add_node(node, gpus=8)
+    path = os.path.join(FIXTURES, "train-pool.yaml")
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    lines = validation.node_lines(text, "train-pool.yaml")
+    assert lines == {"train-pool.yaml#1": {"node1": 9, "node2": 11}, "train-pool.yaml#2": {"node1": 22, "node2": 24}}
+    specs = validation.parse_documents(validation.load_documents(text, "train-pool.yaml"), "train-pool.yaml")
+    manager = PoolManager(client)
+    manager.plan(specs[0], "train-pool.yaml#1", lines["train-pool.yaml#1"])
+    with pytest.raises(SpecError) as info:
+        manager.plan(specs[1], "train-pool.yaml#2", lines["train-pool.yaml#2"])
+    assert info.value.errors[0] == (
+        "train-pool.yaml#2: nodes.node1",
+        "node is also claimed by pool 'train-pool' earlier in this task (train-pool.yaml line 9, gpu-type A100-100G); a node belongs "
+        "to one pool and has one GPU type: change train-pool.yaml line 22 (node1 of pool 'inference-pool', gpu-type 4090-24G) to a "
+        "node of its own, or remove node1 from train-pool.yaml line 9")
+    assert info.value.errors[1][0] == "train-pool.yaml#2: nodes.node2" and "line 24" in info.value.errors[1][1]
+    assert [r for r in server.requests if r[0] != "GET"] == [], "nothing written: every document is planned first"
