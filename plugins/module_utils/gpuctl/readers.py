@@ -158,8 +158,11 @@ class JobReader(object):
         if spec.get("kind") in ("inference", "notebook"):
             port = (spec.get("service") or {}).get("port") or (8000 if spec.get("kind") == "inference" else 8888)
             out["endpoint"] = "http://%s.%s.svc:%s" % (job_name, namespace, port)
-        if events:
+        if events or out["status"] == "pending":
             out["events"] = self._events(namespace, [obj["metadata"]["name"]] + [p["metadata"]["name"] for p in pods])
+        out["pending_reason"] = explain_pending(self.client, out, spec, pods, out["events"]) if out["status"] == "pending" else None
+        if not events:
+            out.pop("events", None)
         return out
 
     def _events(self, namespace, object_names):
@@ -220,6 +223,104 @@ class JobReader(object):
                 break
         return {"job_id": status.labels_of(obj).get(names.LABEL_JOB_ID), "name": job_name, "pods": pod_names, "logs": lines,
                 "pod_logs": per_pod, "pod_errors": errors, "last_timestamp": last}
+
+
+IMAGE_PULL_REASONS = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull")
+
+
+def _image_pull_problem(pods):
+    for pod in pods:
+        for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+            waiting = (cs.get("state") or {}).get("waiting") or {}
+            if waiting.get("reason") in IMAGE_PULL_REASONS:
+                return pod["metadata"]["name"], cs.get("image"), waiting
+    return None
+
+
+def _gpus_per_pod(spec):
+    res = spec.get("resources") or {}
+    gpu = res.get("gpu") or 0
+    return gpu // (res.get("nodes") or 1) if spec.get("kind") == "training" else gpu
+
+
+def _pool_capacity(client, pool, gpu_type):
+    """Per node of the pool: total and free GPUs, type; and which jobs hold the pool's GPUs."""
+    nodes = client.list("Node", label_selector="%s=%s" % (names.LABEL_POOL, pool)) if pool else client.list("Node")
+    pods = status.pods_by_node(client.list("Pod", None, field_selector=ACTIVE_PODS))
+    rows, holders = [], {}
+    for node in nodes:
+        name = node["metadata"]["name"]
+        node_pods = [p for p in pods.get(name, []) if (p.get("status") or {}).get("phase") == "Running" or (p.get("spec") or {}).get("nodeName")]
+        used = sum(status.pod_gpus(p) for p in node_pods)
+        for pod in node_pods:
+            labels = status.labels_of(pod)
+            key = "%s/%s" % (pod["metadata"].get("namespace"), labels.get(names.LABEL_JOB) or pod["metadata"]["name"])
+            holders[key] = holders.get(key, 0) + status.pod_gpus(pod)
+        rows.append({"node": name, "gpu_type": status.node_gpu_type(node), "gpu_total": status.node_gpu_total(node),
+                     "gpu_free": max(0, status.node_gpu_total(node) - used), "status": status.node_status(node)})
+    return rows, dict((k, v) for k, v in holders.items() if v)
+
+
+def explain_pending(client, job, spec, pods, events):
+    """Why a job is pending, in one sentence, with the evidence (seed: "why is my job pending?").
+
+    Checked in this order: an image the kubelet cannot pull; the pool's GPUs all taken (by which jobs,
+    paused ones included); no node of the pool with enough free GPUs of the type (the closest node and
+    what it lacks); otherwise the scheduler's own FailedScheduling message.
+    """
+    pulled = _image_pull_problem(pods)
+    if pulled:
+        pod, image, waiting = pulled
+        return {"reason": "ImagePull", "sentence": "pod %s cannot pull image %s (%s): %s" % (pod, image, waiting.get("reason"),
+                                                                                                waiting.get("message") or "no message"),
+                "evidence": {"pod": pod, "image": image, "waiting": waiting}}
+    failed = [e for e in events if e.get("reason") == "FailedScheduling"]
+    scheduler = failed[-1]["message"] if failed else None
+    unscheduled = [p for p in pods if not (p.get("spec") or {}).get("nodeName")]
+    if pods and not unscheduled and not scheduler:
+        return {"reason": "Starting", "sentence": "every pod is scheduled; the containers are starting", "evidence": {}}
+    pool, gpu_type = job.get("pool"), (spec.get("resources") or {}).get("gpu-type")
+    per_pod = _gpus_per_pod(spec)
+    evidence = {"scheduler": scheduler, "gpus_per_pod": per_pod, "pool": pool, "gpu_type": gpu_type}
+    if per_pod:
+        rows, holders = _pool_capacity(client, pool, gpu_type)
+        reserved = {}
+        if pool:
+            for workload in pool_workloads(client, pool):
+                held = status.paused_reservation(workload)
+                if held:
+                    reserved["%s/%s" % (workload["metadata"].get("namespace"), workload["metadata"]["name"])] = held
+        total = sum(r["gpu_total"] for r in rows)
+        free = sum(r["gpu_free"] for r in rows) - sum(reserved.values())
+        evidence.update({"nodes": rows, "gpu_total": total, "gpu_free": max(0, free), "used_by": holders, "reserved_by": reserved})
+        where = "pool '%s'" % pool if pool else "the cluster"
+        if free < per_pod:
+            users = ", ".join("%s (%d)" % kv for kv in sorted(holders.items()))
+            paused = ", ".join("%s (%d, paused)" % kv for kv in sorted(reserved.items()))
+            return {"reason": "PoolFull", "evidence": evidence,
+                    "sentence": "%s has %d of its %d GPUs free and a pod needs %d: they are used by %s"
+                                % (where, max(0, free), total, per_pod, "; ".join(x for x in (users, paused) if x) or "no gpuctl job")}
+        fitting = [r for r in rows if r["status"] == "active" and (not gpu_type or r["gpu_type"] == gpu_type)]
+        if not any(r["gpu_free"] >= per_pod for r in fitting):
+            candidates = sorted(rows, key=lambda r: (r["status"] == "active", not gpu_type or r["gpu_type"] == gpu_type, r["gpu_free"]),
+                                reverse=True)
+            if not candidates:
+                return {"reason": "NoNodes", "evidence": evidence, "sentence": "%s has no nodes" % where}
+            best = candidates[0]
+            lacks = []
+            if best["gpu_free"] < per_pod:
+                lacks.append("%d more free GPU(s) (has %d, a pod needs %d)" % (per_pod - best["gpu_free"], best["gpu_free"], per_pod))
+            if gpu_type and best["gpu_type"] != gpu_type:
+                lacks.append("GPU type %s (has %s)" % (gpu_type, best["gpu_type"] or "no type label"))
+            if best["status"] != "active":
+                lacks.append("to be schedulable (it is %s)" % best["status"])
+            evidence["closest_node"] = best["node"]
+            return {"reason": "NoNodeFits", "evidence": evidence,
+                    "sentence": "no node in %s has %d free GPU(s)%s; the closest, %s, lacks %s"
+                                % (where, per_pod, " of type %s" % gpu_type if gpu_type else "", best["node"], " and ".join(lacks))}
+    if scheduler:
+        return {"reason": "FailedScheduling", "sentence": "the scheduler says: %s" % scheduler, "evidence": evidence}
+    return {"reason": "Unknown", "sentence": "no pod has been created yet and no event says why", "evidence": evidence}
 
 
 def _pod_view(pod):

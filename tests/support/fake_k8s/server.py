@@ -258,6 +258,7 @@ class FakeCluster(object):
         self.deletions = []
         self.pod_logs = {}
         self.pod_usage = {}
+        self.unpullable = {}  # image -> the registry's error, for pods that stay in ErrImagePull
         self.counter = 0
         self.token = None
         self.faults = []
@@ -390,6 +391,20 @@ class FakeCluster(object):
                 reasons.append("Insufficient nvidia.com/gpu")
                 continue
             pod["spec"]["nodeName"] = node["metadata"]["name"]
+            bad = [c for c in pod["spec"]["containers"] if c.get("image") in self.unpullable]
+            if bad:
+                # the kubelet's answer to an image it cannot pull: the pod stays Pending with the container
+                # waiting in ErrImagePull, and a Warning event "Failed" (reason strings as kubelet's images package)
+                msg = 'Failed to pull image "%s": %s' % (bad[0]["image"], self.unpullable[bad[0]["image"]])
+                pod["status"].update({"phase": "Pending", "hostIP": "10.0.0.1",
+                                      "conditions": [{"type": "PodScheduled", "status": "True"}, {"type": "Ready", "status": "False"}],
+                                      "containerStatuses": [{"name": c["name"], "ready": False, "restartCount": 0, "image": c.get("image"),
+                                                             "state": {"waiting": {"reason": "ErrImagePull", "message": msg}}
+                                                             if c in bad else {"running": {"startedAt": _now()}}}
+                                                            for c in pod["spec"]["containers"]]})
+                self._event(ns, pod, "Scheduled", "Successfully assigned %s/%s to %s" % (ns, pod["metadata"]["name"], node["metadata"]["name"]))
+                self._event(ns, pod, "Failed", msg, "Warning")
+                return
             pod["status"].update({"phase": "Running", "startTime": _now(), "hostIP": "10.0.0.1", "podIP": "10.244.0.%d" % (self.counter % 250 + 2),
                                   "conditions": [{"type": "PodScheduled", "status": "True"}, {"type": "Ready", "status": "True"}],
                                   "containerStatuses": [{"name": c["name"], "ready": True, "restartCount": 0, "image": c.get("image"),

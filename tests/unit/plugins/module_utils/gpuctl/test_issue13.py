@@ -16,7 +16,7 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import validat
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.jobs import JobManager
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolManager
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.readers import PoolReader
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.readers import JobReader, PoolReader
 
 from tests.unit.plugins.module_utils.gpuctl.conftest import FIXTURES
 
@@ -133,3 +133,57 @@ def test_seed_pool_file_error_names_the_lines_to_change(client, server):
         "node of its own, or remove node1 from train-pool.yaml line 9")
     assert info.value.errors[1][0] == "train-pool.yaml#2: nodes.node2" and "line 24" in info.value.errors[1][1]
     assert [r for r in server.requests if r[0] != "GET"] == [], "nothing written: every document is planned first"
+
+
+def _why(client, name):
+    job = JobReader(client, "default").describe(name, events=False)
+    assert job["status"] == "pending" and "events" not in job
+    return job["pending_reason"]
+
+
+def test_why_pending_pool_full_names_the_jobs(client, server, seed):
+    _pool(client, nodes=("gpu-0",))
+    JobManager(client).ensure(_job(seed, "big", 8))
+    JobManager(client).ensure(_job(seed, "waiting", 4))
+    why = _why(client, "waiting")
+    assert why["reason"] == "PoolFull"
+    assert why["sentence"] == "pool 'training-pool' has 0 of its 8 GPUs free and a pod needs 4: they are used by default/big (8)"
+    assert "Insufficient nvidia.com/gpu" in why["evidence"]["scheduler"], "the FailedScheduling event is part of the evidence"
+    assert JobReader(client, "default").describe("big")["pending_reason"] is None
+
+
+def test_why_pending_no_node_fits_names_the_closest_node(client, server, seed):
+    _pool(client, nodes=("gpu-0", "gpu-1"))
+    JobManager(client).ensure(_job(seed, "a", 6))
+    JobManager(client).ensure(_job(seed, "b", 5))
+    JobManager(client).ensure(_job(seed, "c", 4))  # 5 GPUs free in the pool, but 2 + 3
+    why = _why(client, "c")
+    assert why["reason"] == "NoNodeFits"
+    assert why["sentence"] == ("no node in pool 'training-pool' has 4 free GPU(s); the closest, gpu-1, lacks 1 more free GPU(s) "
+                               "(has 3, a pod needs 4)")
+    assert why["evidence"]["closest_node"] == "gpu-1" and why["evidence"]["used_by"] == {"default/a": 6, "default/b": 5}
+    server.add_node("gpu-40", gpus=8, gpu_type="a100-40g", labels={"gpuctl/pool": "other"})
+    _pool(client, name="other", nodes=("gpu-2",))
+    JobManager(client).ensure(_job(seed, "typed", 2, pool="other", **{"gpu-type": "h100"}))
+    why = _why(client, "typed")
+    assert why["reason"] == "NoNodeFits" and "of type h100" in why["sentence"]
+    assert "lacks GPU type h100 (has a100-80g)" in why["sentence"]
+
+
+def test_why_pending_image_pull_and_scheduler_message(client, server, seed):
+    _pool(client, nodes=("gpu-0",))
+    spec = _job(seed, "pull", 1)
+    spec["environment"]["image"] = "registry.example.com/missing:v1"
+    server.unpullable["registry.example.com/missing:v1"] = "rpc error: code = NotFound desc = manifest unknown"
+    JobManager(client).ensure(spec)
+    why = _why(client, "pull")
+    assert why["reason"] == "ImagePull"
+    assert why["sentence"].endswith("cannot pull image registry.example.com/missing:v1 (ErrImagePull): Failed to pull image "
+                                    "\"registry.example.com/missing:v1\": rpc error: code = NotFound desc = manifest unknown")
+    cpu_only = _job(seed, "cpu-only", 0)
+    cpu_only["resources"]["pool"] = "training-pool"
+    server.cluster.objects[("nodes", "", "gpu-0")]["spec"]["unschedulable"] = True
+    JobManager(client).ensure(cpu_only)
+    why = _why(client, "cpu-only")
+    assert why["reason"] == "FailedScheduling"
+    assert why["sentence"].startswith("the scheduler says: 0/3 nodes are available:")
