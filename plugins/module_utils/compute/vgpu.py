@@ -15,6 +15,9 @@ started, its paths are stat'ed through the archive API, and it is removed.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import binascii
+import os
+
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.diff import Diff
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.workers import bounded_map
 from ansible_collections.gpufleet.ops.plugins.module_utils.compute import client, validation
@@ -139,7 +142,9 @@ class VgpuContainerService(_VgpuService):
                           "container)" % (directory, node))
             return
         try:
-            ident = docker.create("gpufleet-vgpu-check-%s" % spec.name, planner.check_body(spec, record))
+            # A name of its own per run: concurrent runs, or a run that died, never collide.
+            name = "gpufleet-vgpu-check-%s-%s" % (spec.name, binascii.hexlify(os.urandom(4)).decode("ascii"))
+            ident = docker.create(name, planner.check_body(spec, record))
         except client.DockerAPIError as exc:
             message = exc.server_message or ""
             if "bind source path does not exist" in message:
@@ -154,9 +159,6 @@ class VgpuContainerService(_VgpuService):
                 field = "check_image" if self.params.get("check_image") else "image"
                 raise ComputeError("image %r is not on node %r (%s); pull it there first: this module does not "
                                    "pull images" % (spec.check_image, node, message), field=field, node=node)
-            if exc.status == 409:
-                raise ComputeError("a check container of a concurrent run exists (%s); retry" % message,
-                                   field="name", node=node)
             raise
         try:
             self.require_library(docker, ident, node, directory)
