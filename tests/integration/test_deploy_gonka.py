@@ -49,7 +49,6 @@ from tests.support.deploy import standin
 
 SITE = os.path.join(REPO_ROOT, "playbooks", "site.yml")
 REMOVE = os.path.join(REPO_ROOT, "playbooks", "mlnode_remove.yml")
-MLNODE_ONLY = os.path.join(os.path.dirname(deploy_engine.__file__), "mlnode_only.yml")
 PASSWORD = "Kr-s3cret-9f2d7c"
 QWEN32 = "Qwen/Qwen3-32B-FP8"
 QWEN235 = "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8"
