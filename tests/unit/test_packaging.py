@@ -83,13 +83,14 @@ def test_every_role_has_a_readme():
 @pytest.fixture(scope="module")
 def tarball(tmp_path_factory):
     out = tmp_path_factory.mktemp("tarball")
-    galaxy = os.path.join(os.path.dirname(sys.executable), "ansible-galaxy")
+    # the module, not the script: ansible-test units puts ansible on PYTHONPATH, not on PATH
+    galaxy = [sys.executable, "-m", "ansible.cli.galaxy"]
     cache = os.path.join(ROOT, ".pytest_cache")  # a cache in the checkout must never travel
     made = not os.path.exists(cache)
     if made:
         os.makedirs(os.path.join(cache, "v"))
     try:
-        subprocess.run([galaxy, "collection", "build", "--force", "--output-path", str(out), ROOT],
+        subprocess.run(galaxy + ["collection", "build", "--force", "--output-path", str(out), ROOT],
                        check=True, capture_output=True, text=True)
     finally:
         if made:
