@@ -59,6 +59,26 @@ options:
       - Node label holding the GPU type.
     type: str
     default: nvidia.com/gpu-type
+  gpu_detail:
+    description:
+      - Per-GPU utilisation and memory (C(gpuctl get nodes --gpu-detail)), from each node's NVIDIA dcgm-exporter
+        (its C(/metrics) on O(dcgm_exporter_port), read through the API server's pod proxy, so no other endpoint
+        or credential is needed): C(DCGM_FI_DEV_GPU_UTIL), C(DCGM_FI_DEV_FB_USED), C(DCGM_FI_DEV_FB_FREE).
+      - Listing adds C(gpus) to each node of the page; O(name) fills the figures of C(gpu_detail).
+      - Where a node has no exporter (or it cannot be read), the figures are V(null) and C(reason) says why.
+      - Costs one list of exporter pods and one proxied read per node shown.
+    type: bool
+    default: false
+  dcgm_exporter_selector:
+    description:
+      - Label selector of the dcgm-exporter pods (the Helm chart's label; the GPU Operator uses V(app=nvidia-dcgm-exporter)).
+    type: str
+    default: app.kubernetes.io/name=dcgm-exporter
+  dcgm_exporter_port:
+    description:
+      - Port of the exporter's metrics endpoint.
+    type: int
+    default: 9400
   page:
     description:
       - Page number (from 1).
@@ -99,6 +119,10 @@ EXAMPLES = r"""
   gpufleet.ops.gpu_node_info:
     name: node-1
   register: node
+
+- name: Per-GPU utilisation and memory (gpuctl get nodes --gpu-detail)
+  gpufleet.ops.gpu_node_info:
+    gpu_detail: true
 """
 
 RETURN = r"""
@@ -112,6 +136,7 @@ items:
     - Nodes with C(node_name), C(status), C(gpu_total), C(gpu_used), C(gpu_free), C(bound_pools), C(cpu), C(memory),
       C(gpu_type), C(created_at) (and C(label_key), C(label_value) with O(label_key)).
     - With O(gpu_labels=true), C(node_name), C(gpu_labels) (list of key/value) and C(bound_pools).
+    - With O(gpu_detail=true), also C(gpu_count) and C(gpus) (as C(gpu_detail) of O(name)).
   returned: when O(name) is not given
   type: list
   elements: dict
@@ -134,7 +159,9 @@ node:
   returned: when O(name) is given
   type: dict
   sample: {"node_name": "node-1", "resources": {"gpu_total": 8, "gpu_used": 4, "gpu_free": 4},
-           "gpu_detail": [{"gpu_id": "gpu-0", "type": "a100-80g", "status": "used", "utilization": null}]}
+           "gpu_detail": [{"gpu_id": "gpu-0", "type": "a100-80g", "status": "used", "utilization": 89.0,
+                           "memory_used_mib": 72000, "memory_total_mib": 81920, "memory_usage": "70.3Gi/80Gi",
+                           "uuid": "GPU-5fd4...", "reason": null}]}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -154,6 +181,9 @@ def main():
             label_key=dict(type="str", no_log=False),
             gpu_labels=dict(type="bool", default=False),
             gpu_type_label=dict(type="str", default="nvidia.com/gpu-type"),
+            gpu_detail=dict(type="bool", default=False),
+            dcgm_exporter_selector=dict(type="str", default="app.kubernetes.io/name=dcgm-exporter"),
+            dcgm_exporter_port=dict(type="int", default=9400),
             page=dict(type="int", default=1),
             page_size=dict(type="int", default=20),
         ),

@@ -43,6 +43,7 @@ KINDS = {
     "PriorityClass": ("/apis/scheduling.k8s.io/v1", "priorityclasses", False),
     "PodMetrics": ("/apis/metrics.k8s.io/v1beta1", "pods", True),
 }
+CUSTOM_METRICS = "/apis/custom.metrics.k8s.io/v1beta2"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 PATCH_TYPES = {"merge": "application/merge-patch+json", "json": "application/json-patch+json",
                "strategic": "application/strategic-merge-patch+json"}
@@ -234,6 +235,17 @@ class KubeClient(object):
         if self.dry_run:
             self._would_be[object_ref(kind, name, namespace)] = None
         return out
+
+    def custom_metric(self, metric, namespace, label_selector, resource="pods", name="*"):
+        """MetricValueList items of a custom metric (custom.metrics.k8s.io/v1beta2, prometheus-adapter)."""
+        path = "%s/namespaces/%s/%s/%s/%s" % (CUSTOM_METRICS, quote(namespace, safe=""), resource, quote(name, safe="*"),
+                                              quote(metric, safe=""))
+        return self.request("GET", path, {"labelSelector": label_selector}).get("items") or []
+
+    def pod_proxy(self, namespace, pod, port, path="metrics"):
+        """GET through the API server's pod proxy (pods/proxy): e.g. dcgm-exporter's :9400/metrics text."""
+        return self.request("GET", "%s/%s:%s/proxy/%s" % (resource_path("Pod", namespace), quote(pod, safe=""), int(port), path),
+                            raw=True)
 
     def logs(self, pod, namespace, tail=None, container=None):
         return self.request("GET", resource_path("Pod", namespace, pod, "log"),

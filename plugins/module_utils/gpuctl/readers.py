@@ -14,6 +14,7 @@ __metaclass__ = type
 import json
 import re
 
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import gpu_metrics
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import names
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import status
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.client import KubeRequestError
@@ -153,7 +154,7 @@ class JobReader(object):
             "pods": [_pod_view(p) for p in pods],
             "k8s_resources": {"kind": obj["kind"], "name": obj["metadata"]["name"], "namespace": namespace,
                               "pods": [p["metadata"]["name"] for p in pods]},
-            "metrics": self._metrics(namespace, job_name),
+            "metrics": self._metrics(namespace, job_name, spec.get("kind")),
         })
         if spec.get("kind") in ("inference", "notebook"):
             port = (spec.get("service") or {}).get("port") or (8000 if spec.get("kind") == "inference" else 8888)
@@ -173,23 +174,30 @@ class JobReader(object):
                  "object": "%s/%s" % ((e.get("involvedObject") or {}).get("kind"), (e.get("involvedObject") or {}).get("name")),
                  "count": e.get("count"), "last_timestamp": e.get("lastTimestamp") or e.get("eventTime")} for e in evs]
 
-    def _metrics(self, namespace, job_name):
-        """CPU and memory use of the job's pods from metrics.k8s.io, when the cluster serves it."""
+    def _metrics(self, namespace, job_name, kind=None):
+        """CPU and memory use of the job's pods from metrics.k8s.io (metrics-server), GPU figures from DCGM
+        through the custom metrics API (prometheus-adapter); each None with the reason when not served."""
+        selector = "%s=%s" % (names.LABEL_JOB, job_name)
+        out = {"available": False, "source": None, "cpu_usage": None, "memory_usage": None, "pods": {}}
         try:
-            items = self.client.list("PodMetrics", namespace, label_selector="%s=%s" % (names.LABEL_JOB, job_name))
+            items = self.client.list("PodMetrics", namespace, label_selector=selector)
         except KubeRequestError as exc:
-            if exc.status in (404, 503):
-                return {"available": False, "reason": "metrics.k8s.io is not served by this cluster (HTTP %s)" % exc.status}
-            raise
-        pods, cpu, mem = {}, 0.0, 0.0
-        for item in items:
-            pod_cpu = sum(status.quantity(c.get("usage", {}).get("cpu", "0")) for c in item.get("containers") or [])
-            pod_mem = sum(status.quantity(c.get("usage", {}).get("memory", "0")) for c in item.get("containers") or [])
-            pods[item["metadata"]["name"]] = {"cpu": round(pod_cpu, 3), "memory": status.fmt_mem(pod_mem)}
-            cpu += pod_cpu
-            mem += pod_mem
-        return {"available": True, "source": "metrics.k8s.io", "cpu_usage": round(cpu, 3), "memory_usage": status.fmt_mem(mem),
-                "pods": pods, "gpu_utilization": None}
+            if exc.status not in (404, 503):
+                raise
+            out["reason"] = "metrics.k8s.io is not served by this cluster (HTTP %s)" % exc.status
+            items = None
+        if items is not None:
+            pods, cpu, mem = {}, 0.0, 0.0
+            for item in items:
+                pod_cpu = sum(status.quantity(c.get("usage", {}).get("cpu", "0")) for c in item.get("containers") or [])
+                pod_mem = sum(status.quantity(c.get("usage", {}).get("memory", "0")) for c in item.get("containers") or [])
+                pods[item["metadata"]["name"]] = {"cpu": round(pod_cpu, 3), "memory": status.fmt_mem(pod_mem)}
+                cpu += pod_cpu
+                mem += pod_mem
+            out.update({"available": True, "source": "metrics.k8s.io", "cpu_usage": round(cpu, 3), "memory_usage": status.fmt_mem(mem),
+                        "pods": pods})
+        out.update(gpu_metrics.job_gpu_metrics(self.client, namespace, selector, inference=kind == "inference"))
+        return out
 
     def logs(self, name, tail=100, keyword=None, pod=None, container=None):
         obj = self.find(name)
@@ -421,11 +429,19 @@ class PoolReader(object):
 class NodeReader(object):
     """gpuctl get nodes / describe node / get gpu-type --all."""
 
-    def __init__(self, client, gpu_type_label=names.GPU_TYPE_LABEL):
+    def __init__(self, client, gpu_type_label=names.GPU_TYPE_LABEL, dcgm_selector=gpu_metrics.DCGM_EXPORTER_SELECTOR,
+                 dcgm_port=gpu_metrics.DCGM_EXPORTER_PORT):
         self.client = client
         self.gpu_type_label = gpu_type_label
+        self.dcgm = (dcgm_selector, dcgm_port)
 
-    def list(self, pool=None, gpu_type=None, status_filter=None, label_key=None, page=1, page_size=20):
+    def _gpus(self, node, node_pods, figures):
+        """The per-GPU entries of a node with DCGM figures (None and the reason where there are none)."""
+        detail = status.node_detail(node, node_pods, self.gpu_type_label)["gpu_detail"]
+        gpus, reason = figures
+        return gpu_metrics.fill_gpu_detail(detail, gpus, reason)
+
+    def list(self, pool=None, gpu_type=None, status_filter=None, label_key=None, page=1, page_size=20, gpu_detail=False):
         selector = []
         if pool:
             selector.append("%s=%s" % (names.LABEL_POOL, pool))
@@ -443,14 +459,25 @@ class NodeReader(object):
         if status_filter:
             items = [i for i in items if i["status"] == status_filter]
         items.sort(key=lambda i: i["node_name"])
-        return _page(items, page, page_size)
+        out = _page(items, page, page_size)
+        if gpu_detail:  # only the page shown: one proxy read per node
+            by_name = dict((n["metadata"]["name"], n) for n in nodes)
+            figures = gpu_metrics.node_gpu_detail(self.client, [i["node_name"] for i in out["items"]], *self.dcgm)
+            for item in out["items"]:
+                item["gpu_count"] = item["gpu_total"]
+                item["gpus"] = self._gpus(by_name[item["node_name"]], pods.get(item["node_name"], []), figures[item["node_name"]])
+        return out
 
-    def describe(self, name):
+    def describe(self, name, gpu_detail=False):
         node = self.client.get("Node", name)
         if node is None:
             raise GpuctlError("node '%s' not found (HTTP 404)" % name, status=404)
-        pods = self.client.list("Pod", None, field_selector="spec.nodeName=%s" % name)
-        return status.node_detail(node, [p for p in pods if status.pod_active(p)], self.gpu_type_label)
+        pods = [p for p in self.client.list("Pod", None, field_selector="spec.nodeName=%s" % name) if status.pod_active(p)]
+        out = status.node_detail(node, pods, self.gpu_type_label)
+        figures = gpu_metrics.node_gpu_detail(self.client, [name], *self.dcgm)[name] if gpu_detail else \
+            (None, "not read: set gpu_detail: true for DCGM figures")
+        out["gpu_detail"] = gpu_metrics.fill_gpu_detail(out["gpu_detail"], *figures)
+        return out
 
     def gpu_labels(self):
         """Every node's GPU-related labels and bound pools (seed: gpuctl get gpu-type --all)."""

@@ -231,11 +231,13 @@ class GpuNodeInfoService(_Service):
             ("gpu_type", validation.label_value_problem(_gpu_type_value(params["gpu_type"])) if params["gpu_type"] else None),
             ("label_key", validation.label_key_problem(params["label_key"]) if params["label_key"] else None),
             ("gpu_type_label", validation.label_key_problem(params["gpu_type_label"])),
+            ("dcgm_exporter_selector", validation.selector_problem(params["dcgm_exporter_selector"])),
+            ("dcgm_exporter_port", None if 1 <= params["dcgm_exporter_port"] <= 65535 else "must be a port (1-65535)"),
         ])
-        reader = NodeReader(self.client(), params["gpu_type_label"])
+        reader = NodeReader(self.client(), params["gpu_type_label"], params["dcgm_exporter_selector"], params["dcgm_exporter_port"])
         if params["name"]:
-            return dict(changed=False, node=reader.describe(params["name"]))
+            return dict(changed=False, node=reader.describe(params["name"], params["gpu_detail"]))
         if params["gpu_labels"]:
             return dict(changed=False, **reader.gpu_labels())
         return dict(changed=False, **reader.list(params["pool"], params["gpu_type"], params["status"], params["label_key"],
-                                                 params["page"], params["page_size"]))
+                                                 params["page"], params["page_size"], params["gpu_detail"]))

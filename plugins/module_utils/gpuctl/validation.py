@@ -833,6 +833,19 @@ def node_name_problem(name):
     return None
 
 
+def selector_problem(selector):
+    """A label selector of equality terms (key=value, comma separated), each part checked as a label."""
+    terms = [t.strip() for t in (selector or "").split(",")]
+    if not selector or not all(terms):
+        return "must be a label selector such as app.kubernetes.io/name=dcgm-exporter"
+    for term in terms:
+        key, sep, value = term.partition("=")
+        problem = label_key_problem(key.strip()) or (label_value_problem(value.strip().lstrip("=")) if sep else None)
+        if problem:
+            return "%s: %s" % (term, problem)
+    return None
+
+
 def check_options(checks):
     """Raise one OptionError for every (option, problem) whose problem is not None."""
     errors = [(option, problem) for option, problem in checks if problem]

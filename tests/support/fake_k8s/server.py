@@ -259,6 +259,10 @@ class FakeCluster(object):
         self.pod_logs = {}
         self.pod_usage = {}
         self.unpullable = {}  # image -> the registry's error, for pods that stay in ErrImagePull
+        # custom.metrics.k8s.io as prometheus-adapter serves it: None = no adapter (APIService absent, 404);
+        # else {(resource plural, namespace or "", object name): {metric name: value}}
+        self.custom_metrics = None
+        self.exporter_metrics = {}  # pod name -> Prometheus text a dcgm-exporter pod serves on :9400/metrics
         self.counter = 0
         self.token = None
         self.faults = []
@@ -322,6 +326,48 @@ class FakeCluster(object):
                 pod["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
                 pod["metadata"]["resourceVersion"] = self._next_rv()
             self._reconcile_job(ns, job)
+
+    def enable_custom_metrics(self):
+        """Register the custom metrics API (prometheus-adapter's APIService) with no series yet."""
+        with self.lock:
+            if self.custom_metrics is None:
+                self.custom_metrics = {}
+
+    def set_custom_metric(self, plural, ns, name, metric, value):
+        """A value the adapter would compute for one object (pods or nodes), e.g. DCGM_FI_DEV_GPU_UTIL of a pod."""
+        with self.lock:
+            self.enable_custom_metrics()
+            self.custom_metrics.setdefault((plural, ns or "", name), {})[metric] = str(value)
+
+    def add_dcgm_exporter(self, node, gpus, namespace="gpu-operator", model="NVIDIA A100-SXM4-80GB"):
+        """A dcgm-exporter pod on ``node`` (as its Helm chart labels it) whose /metrics serves ``gpus``:
+        [{"util": 89, "fb_used": 72000, "fb_free": 9920, "pod": "", "namespace": ""}], FB in MiB as DCGM reports."""
+        with self.lock:
+            if ("namespaces", "", namespace) not in self.objects:
+                self._store(("", "v1", "namespaces"), None, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace},
+                                                             "spec": {}, "status": {"phase": "Active"}})
+            name = "dcgm-exporter-%s" % node
+            pod = {"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/name": "dcgm-exporter"}},
+                   "spec": {"nodeName": node, "containers": [{"name": "exporter", "image": "nvcr.io/nvidia/k8s/dcgm-exporter",
+                                                              "ports": [{"name": "metrics", "containerPort": 9400}]}]},
+                   "status": {"phase": "Running", "podIP": "10.244.9.%d" % (len(self.exporter_metrics) + 2)}}
+            self._store(("", "v1", "pods"), namespace, pod)
+            lines = []
+            for field, help_text in (("DCGM_FI_DEV_GPU_UTIL", "GPU utilization (in %)."),
+                                     ("DCGM_FI_DEV_FB_USED", "Framebuffer memory used (in MiB)."),
+                                     ("DCGM_FI_DEV_FB_FREE", "Framebuffer memory free (in MiB).")):
+                lines += ["# HELP %s %s" % (field, help_text), "# TYPE %s gauge" % field]
+                key = {"DCGM_FI_DEV_GPU_UTIL": "util", "DCGM_FI_DEV_FB_USED": "fb_used", "DCGM_FI_DEV_FB_FREE": "fb_free"}[field]
+                for i, gpu in enumerate(gpus):
+                    if gpu.get(key) is None:
+                        continue
+                    lines.append('%s{gpu="%d",UUID="GPU-%08x-fake",pci_bus_id="00000000:%02X:00.0",device="nvidia%d",modelName="%s",'
+                                 'Hostname="%s",DCGM_FI_DRIVER_VERSION="550.90.07",container="%s",namespace="%s",pod="%s"} %s'
+                                 % (field, i, i, i + 1, i, model, node, gpu.get("container", ""), gpu.get("namespace", ""),
+                                    gpu.get("pod", ""), gpu[key]))
+            self.exporter_metrics[name] = "\n".join(lines) + "\n"
+            return name
 
     def set_pod_logs(self, pod, lines):
         with self.lock:
@@ -570,6 +616,11 @@ class FakeCluster(object):
                     fault[2] -= 1
                     raise HttpError(fault[1], "ServiceUnavailable" if fault[1] == 503 else "InternalError",
                                     "fake_k8s: injected fault (HTTP %d)" % fault[1])
+            if path.startswith("/apis/custom.metrics.k8s.io"):
+                return 200, self._custom_metrics(method, path, query)
+            proxied = re.match(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)/proxy(/.*)?$", path)
+            if proxied:
+                return 200, self._pod_proxy(method, proxied.group(1), proxied.group(2), proxied.group(3) or "/")
             disc = self.discovery(path) if method == "GET" else None
             if disc is not None:
                 return 200, disc
@@ -829,6 +880,68 @@ class FakeCluster(object):
                 raise HttpError(404, "NotFound", 'podmetrics.metrics.k8s.io "%s" not found' % name)
             return items[0]
         return {"kind": "PodMetricsList", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": {}, "items": items}
+
+    def _custom_metrics(self, method, path, query):
+        """custom.metrics.k8s.io as prometheus-adapter serves it (k8s.io/metrics, custom-metrics-api design;
+        https://github.com/kubernetes/design-proposals-archive/blob/main/instrumentation/custom-metrics-api.md):
+        GET /apis/custom.metrics.k8s.io/{v1beta1|v1beta2}/[namespaces/{ns}/]{resource}/{name|*}/{metric}
+        with labelSelector for '*'. Answers MetricValueList (v1beta1 items carry metricName, v1beta2 metric.name).
+        No adapter registered: 404 like the aggregator; a metric with no series: 404 as the adapter says it."""
+        if self.custom_metrics is None:
+            raise HttpError(404, "NotFound", "the server could not find the requested resource")
+        match = re.match(r"^/apis/custom\.metrics\.k8s\.io/(v1beta1|v1beta2)(?:/namespaces/([^/]+))?/([^/]+)/([^/]+)/([^/]+)$", path)
+        version_only = re.match(r"^/apis/custom\.metrics\.k8s\.io/(v1beta1|v1beta2)/?$", path)
+        if method != "GET":
+            raise HttpError(405, "MethodNotAllowed", "the custom metrics API is read-only")
+        if version_only:
+            names_seen = sorted(set((plural, metric) for (plural, dummy_ns, dummy), vals in self.custom_metrics.items() for metric in vals))
+            return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "custom.metrics.k8s.io/%s" % version_only.group(1),
+                    "resources": [{"name": "%s/%s" % pm, "singularName": "", "namespaced": pm[0] != "nodes", "kind": "MetricValueList",
+                                   "verbs": ["get"]} for pm in names_seen]}
+        if not match:
+            raise HttpError(404, "NotFound", "the server could not find the requested resource")
+        version, ns, plural, name, metric = match.groups()
+        lmatch = label_matcher(query.get("labelSelector"))
+        items = []
+        known = False
+        for (obj_plural, obj_ns, obj_name), values in sorted(self.custom_metrics.items()):
+            if obj_plural != plural or metric not in values:
+                continue
+            known = True
+            if (ns or "") != obj_ns or (name != "*" and name != obj_name):
+                continue
+            obj = self.objects.get((plural, obj_ns, obj_name))
+            if obj is None or (name == "*" and not lmatch(obj["metadata"].get("labels"))):
+                continue
+            kind = RESOURCES.get(("", "v1", plural), ("Object",))[0]
+            item = {"describedObject": {"kind": kind, "namespace": obj_ns or None, "name": obj_name, "apiVersion": "/v1"},
+                    "timestamp": _now(), "windowSeconds": 60, "value": values[metric]}
+            if version == "v1beta1":
+                item["metricName"] = metric
+            else:
+                item["metric"] = {"name": metric}
+            items.append(item)
+        if not known or (name != "*" and not items):
+            what = plural if name == "*" else "%s %s" % (plural, name)
+            raise HttpError(404, "NotFound", "the server could not find the metric %s for %s" % (metric, what))
+        return {"kind": "MetricValueList", "apiVersion": "custom.metrics.k8s.io/%s" % version, "metadata": {}, "items": items}
+
+    def _pod_proxy(self, method, ns, target, sub_path):
+        """GET /api/v1/namespaces/{ns}/pods/{name}[:port]/proxy/{path} (the API reference's "connect GET requests to
+        proxy of Pod"): the API server forwards to the pod's port; here only dcgm-exporter's :9400/metrics answers."""
+        if method != "GET":
+            raise HttpError(405, "MethodNotAllowed", "fake_k8s: only GET is proxied")
+        name, dummy, port = target.partition(":")
+        pod = self.objects.get(("pods", ns, name))
+        if pod is None:
+            raise HttpError(404, "NotFound", 'pods "%s" not found' % name)
+        if pod["status"].get("phase") != "Running" or not pod["status"].get("podIP"):
+            raise HttpError(503, "ServiceUnavailable", 'pod "%s" is not running' % name)
+        text = self.exporter_metrics.get(name)
+        if text is None or (port or "80") != "9400" or sub_path != "/metrics":
+            raise HttpError(503, "ServiceUnavailable", "error trying to reach service: dial tcp %s:%s: connect: connection refused"
+                            % (pod["status"]["podIP"], port or "80"))
+        return text
 
     def _logs(self, pod, query):
         name = pod["metadata"]["name"]

@@ -16,7 +16,7 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import validat
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.jobs import JobManager
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolManager
-from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.readers import JobReader, PoolReader
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.readers import JobReader, NodeReader, PoolReader
 
 from tests.unit.plugins.module_utils.gpuctl.conftest import FIXTURES
 
@@ -187,3 +187,65 @@ def test_why_pending_image_pull_and_scheduler_message(client, server, seed):
     why = _why(client, "cpu-only")
     assert why["reason"] == "FailedScheduling"
     assert why["sentence"].startswith("the scheduler says: 0/3 nodes are available:")
+
+
+def test_gpu_detail_from_dcgm_exporter_through_the_pod_proxy(client, server):
+    server.add_dcgm_exporter("gpu-0", [{"util": 89, "fb_used": 72000, "fb_free": 9920, "namespace": "ml", "pod": "train-0"},
+                                       {"util": 0, "fb_used": 0, "fb_free": 81920}])
+    reader = NodeReader(client)
+    gpus = reader.describe("gpu-0", gpu_detail=True)["gpu_detail"]
+    assert gpus[0]["utilization"] == 89.0 and gpus[0]["memory_used_mib"] == 72000.0 and gpus[0]["memory_total_mib"] == 81920.0
+    assert gpus[0]["memory_usage"] == "70.3Gi/80Gi" and gpus[0]["status"] == "used" and gpus[0]["pod"] == "ml/train-0"
+    assert gpus[1]["utilization"] == 0.0 and gpus[1]["memory_usage"] == "0Gi/80Gi" and gpus[1]["uuid"] == "GPU-00000001-fake"
+    assert gpus[2]["utilization"] is None and gpus[2]["reason"] == "dcgm-exporter reports no GPU 2"
+    listed = reader.list(gpu_detail=True)["items"]
+    by_node = dict((i["node_name"], i) for i in listed)
+    assert by_node["gpu-0"]["gpus"][0]["utilization"] == 89.0 and by_node["gpu-0"]["gpu_count"] == 8
+    assert by_node["gpu-1"]["gpus"][0]["utilization"] is None
+    assert by_node["gpu-1"]["gpus"][0]["reason"] == "no running dcgm-exporter pod (app.kubernetes.io/name=dcgm-exporter) on node gpu-1"
+    plain = reader.describe("gpu-1")["gpu_detail"][0]
+    assert plain["utilization"] is None and "gpu_detail: true" in plain["reason"]
+    # the real API server proxies only to a listening port: another port is a 503 with the dial error, reported as the reason
+    gpus = NodeReader(client, dcgm_port=9401).describe("gpu-0", gpu_detail=True)["gpu_detail"]
+    assert gpus[0]["utilization"] is None and "HTTP 503" in gpus[0]["reason"] and "connection refused" in gpus[0]["reason"]
+
+
+def test_job_metrics_from_the_custom_metrics_api(client, server, seed):
+    _pool(client, nodes=("gpu-0",))
+    JobManager(client).ensure(_job(seed, "m", 2))
+    metrics = JobReader(client, "default").describe("m")["metrics"]
+    assert metrics["gpu_utilization"] is None
+    assert metrics["gpu_reasons"]["gpu_utilization"] == ("DCGM_FI_DEV_GPU_UTIL: not served by the custom metrics API "
+                                                         "(HTTP 404: the server could not find the requested resource)")
+    pod = [p for p in server.list("pods", "default") if p["metadata"]["labels"].get("gpuctl/job") == "m"][0]["metadata"]["name"]
+    server.set_custom_metric("pods", "default", pod, "DCGM_FI_DEV_GPU_UTIL", "875m")
+    server.set_custom_metric("pods", "default", pod, "DCGM_FI_DEV_FB_USED", 40000)
+    server.set_custom_metric("pods", "default", pod, "gpuctl_gpu_memory_used_percent", 49)
+    metrics = JobReader(client, "default").describe("m")["metrics"]
+    assert (metrics["gpu_utilization"], metrics["gpu_memory_used_mib"], metrics["gpu_memory_used_percent"]) == (0.875, 40000.0, 49.0)
+    assert metrics["gpu_reasons"] == {}
+    assert "requests_per_second" not in metrics, "request rate and latency are for inference services"
+
+
+def test_fake_custom_metrics_api_as_documented(server):
+    """Paths and shapes of custom.metrics.k8s.io v1beta1/v1beta2 (MetricValueList), 404 for unknown metrics."""
+    import json
+    import urllib.request
+    import urllib.error
+
+    def get(path):
+        try:
+            with urllib.request.urlopen(server.url + path) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+    server.add_node("n", gpus=1)
+    server.set_custom_metric("nodes", None, "n", "DCGM_FI_DEV_GPU_UTIL", 12)
+    code, body = get("/apis/custom.metrics.k8s.io/v1beta2/nodes/n/DCGM_FI_DEV_GPU_UTIL")
+    assert code == 200 and body["kind"] == "MetricValueList" and body["items"][0]["metric"] == {"name": "DCGM_FI_DEV_GPU_UTIL"}
+    code, body = get("/apis/custom.metrics.k8s.io/v1beta1/nodes/n/DCGM_FI_DEV_GPU_UTIL")
+    assert code == 200 and body["items"][0]["metricName"] == "DCGM_FI_DEV_GPU_UTIL" and body["items"][0]["value"] == "12"
+    code, body = get("/apis/custom.metrics.k8s.io/v1beta2/nodes/n/no_such_metric")
+    assert code == 404 and body["message"] == "the server could not find the metric no_such_metric for nodes n"
+    code, body = get("/apis/custom.metrics.k8s.io/v1beta2")
+    assert code == 200 and body["resources"][0]["name"] == "nodes/DCGM_FI_DEV_GPU_UTIL"
