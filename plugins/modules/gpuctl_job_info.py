@@ -87,6 +87,13 @@ options:
     description:
       - Container whose logs to read (default the pod's only container).
     type: str
+  follow_seconds:
+    description:
+      - Follow the logs (C(gpuctl logs -f)) for this many seconds, every pod at once (up to 16 at a time), then return
+        the last O(tail) lines plus everything written meanwhile, filtered by O(keyword). V(0) reads once.
+      - A task has to end, so following is bounded; 1 to 3600 seconds.
+    type: int
+    default: 0
 seealso:
   - module: gpufleet.ops.gpuctl_job
 """
@@ -115,6 +122,23 @@ EXAMPLES = r"""
     logs: true
     tail: 1000
     keyword: loss
+
+- name: Follow the logs for 30 seconds (gpuctl logs <job-id> -f)
+  gpufleet.ops.gpuctl_job_info:
+    name: qwen2-7b-llamafactory-sft
+    logs: true
+    follow_seconds: 30
+    keyword: loss
+
+- name: Why is my job pending?
+  gpufleet.ops.gpuctl_job_info:
+    name: qwen2-7b-llamafactory-sft
+  register: job
+
+- name: Say why
+  ansible.builtin.debug:
+    msg: "{{ job.job.pending_reason.sentence }}"
+  when: job.job.pending_reason
 """
 
 RETURN = r"""
@@ -193,7 +217,15 @@ job:
       (gpu, gpu_type, cpu, memory, gpu_share), C(pods), C(conditions), C(events), C(k8s_resources), C(endpoint)
       (services) and C(metrics).
     - C(metrics) holds the pods' CPU and memory use from C(metrics.k8s.io) when the cluster serves it
-      (C(available=false) and the reason otherwise); C(gpu_utilization) is null (it needs DCGM/Prometheus).
+      (C(available=false) and the reason otherwise), and from DCGM through the custom metrics API
+      (custom.metrics.k8s.io/v1beta2, prometheus-adapter with the rules of role C(gpufleet.ops.gpuctl_cluster))
+      C(gpu_utilization) (%, mean over pods), C(gpu_memory_used_mib) (sum), C(gpu_memory_used_percent) and, for inference,
+      C(requests_per_second) and C(request_latency_seconds); each null where the metric is not served, with the reason in
+      C(gpu_reasons).
+    - C(pending_reason) (null unless the job is pending) says why in one C(sentence), with a C(reason) code
+      (C(ImagePull), C(PoolFull), C(NoNodeFits), C(FailedScheduling), C(NoNodes), C(Starting), C(Unknown)) and the
+      C(evidence) (the scheduler's FailedScheduling message, the pool's nodes with free GPUs and types, the jobs using
+      the pool's GPUs, GPUs reserved by paused jobs, the closest node).
   returned: when O(name) is given and O(logs=false)
   type: dict
   sample: {"job_id": "qwen2-7b-sft-1a2b3", "status": "running", "resources": {"gpu": 4, "cpu": "32", "memory": "128Gi"},
@@ -235,6 +267,11 @@ last_timestamp:
   returned: when O(logs=true)
   type: str
   sample: "2026-01-01T10:06:30Z"
+followed_seconds:
+  description: How long the logs were followed (O(follow_seconds)); 0 for a single read.
+  returned: when O(logs=true)
+  type: int
+  sample: 30
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -260,6 +297,7 @@ def main():
             keyword=dict(type="str", no_log=False),
             pod=dict(type="str"),
             container=dict(type="str"),
+            follow_seconds=dict(type="int", default=0),
         ),
         required_by={"pod": "name", "keyword": "name", "container": "name"},
         supports_check_mode=True,

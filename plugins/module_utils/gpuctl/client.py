@@ -22,6 +22,7 @@ __metaclass__ = type
 
 import copy
 import json
+import threading
 import time
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
@@ -246,6 +247,57 @@ class KubeClient(object):
         """GET through the API server's pod proxy (pods/proxy): e.g. dcgm-exporter's :9400/metrics text."""
         return self.request("GET", "%s/%s:%s/proxy/%s" % (resource_path("Pod", namespace), quote(pod, safe=""), int(port), path),
                             raw=True)
+
+    def follow_logs(self, pod, namespace, seconds, tail=None, container=None):
+        """``kubectl logs -f`` for at most ``seconds``: the log so far (``tail`` lines) and what the container
+        writes meanwhile. A reader thread holds the stream; when the time is up the connection is shut down."""
+        path = resource_path("Pod", namespace, pod, "log")
+        query = [(k, v) for k, v in (("follow", "true"), ("tailLines", tail), ("container", container)) if v is not None]
+        url = self.base_url + path + "?" + urlencode(query)
+        chunks, state = [], {}
+
+        def read():
+            try:
+                resp = self._open_stream(path, query)
+                state["resp"] = resp
+                if resp.status != 200:
+                    state["error"] = (resp.status, resp.read())
+                    return
+                for chunk in resp.stream(4096):
+                    chunks.append(chunk)
+            except Exception as exc:  # pylint: disable=broad-except
+                state.setdefault("exception", exc)
+
+        reader = threading.Thread(target=read, name="gpuctl-follow-%s" % pod)
+        reader.daemon = True
+        reader.start()
+        reader.join(seconds)
+        resp = state.get("resp")
+        if reader.is_alive() and resp is not None:
+            (getattr(resp, "shutdown", None) or resp.close)()  # unblocks the read (urllib3 >= 2.3 has shutdown)
+            reader.join(2)
+        text = b"".join(list(chunks)).decode("utf-8", "replace")
+        if "error" in state:
+            status, data = state["error"]
+            message = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+            try:
+                message = json.loads(message).get("message", message)
+            except (ValueError, AttributeError):
+                pass
+            raise KubeRequestError("GET", url, int(status), message.strip() or "(empty response)")
+        if "exception" in state and not text and not reader.is_alive() and "resp" not in state:
+            raise KubeRequestError("GET", url, reason=str(getattr(state["exception"], "reason", None) or state["exception"]))
+        return text
+
+    def _open_stream(self, path, query):
+        headers = {"Accept": "*/*"}
+        self.stats["requests"] += 1
+        api = self.api
+        if hasattr(api, "param_serialize"):  # kubernetes >= 35: never preloads; the urllib3 response is .response
+            serialized = api.param_serialize("GET", path, query_params=query, header_params=headers, auth_settings=["BearerToken"])
+            return api.call_api(*serialized, _request_timeout=(self.timeout, None)).response
+        return api.call_api(path, "GET", query_params=query, header_params=headers, auth_settings=["BearerToken"],
+                            _preload_content=False, _return_http_data_only=True, _request_timeout=(self.timeout, None))
 
     def logs(self, pod, namespace, tail=None, container=None):
         return self.request("GET", resource_path("Pod", namespace, pod, "log"),

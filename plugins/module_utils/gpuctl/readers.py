@@ -14,6 +14,7 @@ __metaclass__ = type
 import json
 import re
 
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.workers import bounded_map
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import gpu_metrics
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import names
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import status
@@ -27,6 +28,7 @@ except ImportError:  # pragma: no cover
     yaml = None
 
 WORKLOAD_KINDS = ("Job", "Deployment")
+MAX_FOLLOWED_PODS = 16  # pods read (or followed) at once
 ACTIVE_PODS = "status.phase!=Succeeded,status.phase!=Failed"
 
 
@@ -199,7 +201,9 @@ class JobReader(object):
         out.update(gpu_metrics.job_gpu_metrics(self.client, namespace, selector, inference=kind == "inference"))
         return out
 
-    def logs(self, name, tail=100, keyword=None, pod=None, container=None):
+    def logs(self, name, tail=100, keyword=None, pod=None, container=None, follow_seconds=0):
+        """The job's log lines (``tail`` per pod, filtered by ``keyword``); with ``follow_seconds`` every pod's
+        log is followed (streamed) for that long, all pods at once, and what arrived meanwhile is included."""
         obj = self.find(name)
         namespace = obj["metadata"].get("namespace")
         job_name = status.labels_of(obj).get(names.LABEL_JOB) or obj["metadata"]["name"]
@@ -212,11 +216,17 @@ class JobReader(object):
             raise GpuctlError("job '%s' has no pods yet (status: %s)" % (job_name, status.workload_status(obj)))
         pattern = re.compile(re.escape(keyword), re.I) if keyword else None
         lines, per_pod, errors = [], {}, {}
-        for pod_name in pod_names:
+
+        def read(pod_name):
             try:
-                text = self.client.logs(pod_name, namespace, tail=tail, container=container)
+                if follow_seconds:
+                    return self.client.follow_logs(pod_name, namespace, follow_seconds, tail=tail, container=container), None
+                return self.client.logs(pod_name, namespace, tail=tail, container=container), None
             except KubeRequestError as exc:
-                errors[pod_name] = exc.msg
+                return None, exc.msg
+        for pod_name, (text, error) in zip(pod_names, bounded_map(read, pod_names, MAX_FOLLOWED_PODS)):
+            if error is not None:
+                errors[pod_name] = error
                 continue
             got = [line for line in text.splitlines() if not pattern or pattern.search(line)]
             per_pod[pod_name] = got
@@ -230,7 +240,7 @@ class JobReader(object):
                 last = match.group(0)
                 break
         return {"job_id": status.labels_of(obj).get(names.LABEL_JOB_ID), "name": job_name, "pods": pod_names, "logs": lines,
-                "pod_logs": per_pod, "pod_errors": errors, "last_timestamp": last}
+                "pod_logs": per_pod, "pod_errors": errors, "last_timestamp": last, "followed_seconds": follow_seconds or 0}
 
 
 IMAGE_PULL_REASONS = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull")

@@ -25,7 +25,10 @@ MASTER_PORT = 29500
 SINGLE_POD_MASTER = "127.0.0.1"
 PRIORITY_VALUES = {"high": 100000, "medium": 50000, "low": 10000}
 DCGM_GPU_UTIL = "DCGM_FI_DEV_GPU_UTIL"
-DCGM_MEM_UTIL = "DCGM_FI_DEV_MEM_COPY_UTIL"
+# GPU memory used in % (seed: 显存利用率): used / (used + free) framebuffer, a custom metric that the
+# prometheus-adapter rule of roles/gpuctl_cluster defines from DCGM_FI_DEV_FB_USED and DCGM_FI_DEV_FB_FREE
+# (DCGM_FI_DEV_MEM_COPY_UTIL, used before, is memory bandwidth, not memory used)
+DCGM_MEM_UTIL = "gpuctl_gpu_memory_used_percent"
 MODEL_CACHE_ROOT = "/var/lib/gpuctl/model-cache"
 
 

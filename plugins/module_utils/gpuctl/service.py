@@ -23,6 +23,7 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.labels import 
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolManager
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.readers import JobReader, NodeReader, PoolReader
 
+MAX_FOLLOW_SECONDS = 3600
 PREFETCH_FROM = 3  # jobs per task from which one list per kind beats a GET per object
 
 
@@ -98,6 +99,8 @@ class JobInfoService(_Service):
         params = self.params
         validation.check_options(validation.paging_problems(params) + [
             ("tail", None if params["tail"] >= 0 else "must be >= 0"),
+            ("follow_seconds", None if 0 <= params["follow_seconds"] <= MAX_FOLLOW_SECONDS else "must be 0 to %d seconds" % MAX_FOLLOW_SECONDS),
+            ("follow_seconds", "needs logs: true" if params["follow_seconds"] and not params["logs"] else None),
             ("logs", "needs name (which job's logs)" if params["logs"] and not params["name"] else None),
             ("name", validation.label_value_problem(params["name"]) if params["name"] else None),
             ("namespace", validation.namespace_problem(params["namespace"]) if params["namespace"] else None),
@@ -105,7 +108,8 @@ class JobInfoService(_Service):
         ])
         reader = JobReader(self.client(), params["namespace"])
         if params["name"] and params["logs"]:
-            return dict(changed=False, **reader.logs(params["name"], params["tail"], params["keyword"], params["pod"], params["container"]))
+            return dict(changed=False, **reader.logs(params["name"], params["tail"], params["keyword"], params["pod"], params["container"],
+                                                     params["follow_seconds"]))
         if params["name"]:
             return dict(changed=False, job=reader.describe(params["name"], params["events"]))
         return dict(changed=False, **reader.list(params["kind"], params["pool"], params["status"], params["page"], params["page_size"]))

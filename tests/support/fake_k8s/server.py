@@ -32,6 +32,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -257,6 +258,8 @@ class FakeCluster(object):
         self.unhandled = []
         self.deletions = []
         self.pod_logs = {}
+        self.pod_log_times = {}
+        self.follow_limit = 30.0  # seconds a followed log stays open at most (the container "runs" that long)
         self.pod_usage = {}
         self.unpullable = {}  # image -> the registry's error, for pods that stay in ErrImagePull
         # custom.metrics.k8s.io as prometheus-adapter serves it: None = no adapter (APIService absent, 404);
@@ -372,6 +375,13 @@ class FakeCluster(object):
     def set_pod_logs(self, pod, lines):
         with self.lock:
             self.pod_logs[pod] = list(lines)
+            self.pod_log_times[pod] = [time.time()] * len(self.pod_logs[pod])
+
+    def append_pod_logs(self, pod, lines):
+        """The container writes more lines: a follower (follow=true) receives them."""
+        with self.lock:
+            self.pod_logs.setdefault(pod, []).extend(lines)
+            self.pod_log_times.setdefault(pod, []).extend([time.time()] * len(lines))
 
     def count_requests(self, since=0):
         with self.lock:
@@ -944,16 +954,38 @@ class FakeCluster(object):
         return text
 
     def _logs(self, pod, query):
+        """GET pods/{name}/log (PodLogOptions: container, follow, tailLines, sinceSeconds, sinceTime), validated as
+        the API server validates PodLogOptions (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#get-read-log-of-the-specified-pod):
+        tailLines >= 0, sinceSeconds >= 1, not both sinceSeconds and sinceTime (422 otherwise)."""
         name = pod["metadata"]["name"]
         container = query.get("container")
         names = [c["name"] for c in pod["spec"].get("containers", [])]
+        problems = []
+        for field, minimum, what in (("tailLines", 0, "must be greater than or equal to 0"), ("sinceSeconds", 1, "must be greater than 0")):
+            if field in query:
+                try:
+                    ok = int(query[field]) >= minimum
+                except ValueError:
+                    raise HttpError(400, "BadRequest", 'strconv.ParseInt: parsing "%s": invalid syntax' % query[field])
+                if not ok:
+                    problems.append("%s: Invalid value: %s: %s" % (field, query[field], what))
+        if "sinceSeconds" in query and "sinceTime" in query:
+            problems.append("sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified")
+        if problems:
+            raise HttpError(422, "Invalid", 'PodLogOptions "%s" is invalid: %s' % (name, ", ".join(problems)))
         if container and container not in names:
             raise HttpError(400, "BadRequest", "container %s is not valid for pod %s" % (container, name))
-        if query.get("follow") in ("true", "1"):
-            raise HttpError(501, "NotImplemented", "fake_k8s does not implement log streaming (follow)")
         if pod["status"].get("phase") == "Pending":
             raise HttpError(400, "BadRequest", 'container "%s" in pod "%s" is waiting to start: ContainerCreating' % (names[0] if names else "", name))
+        lines = self._log_lines(pod, query)
+        if query.get("follow") in ("true", "1"):
+            return LogStream(self, name, lines, len(self.pod_logs.get(name) or []))
+        return "".join(line + "\n" for line in lines)
+
+    def _log_lines(self, pod, query):
+        name = pod["metadata"]["name"]
         lines = self.pod_logs.get(name)
+        times = self.pod_log_times.get(name)
         if lines is None:
             idx = pod["metadata"].get("annotations", {}).get("batch.kubernetes.io/job-completion-index", "0")
             lines = ["2026-01-01T00:00:00Z [INFO] %s started on %s" % (name, pod["spec"].get("nodeName")),
@@ -961,10 +993,37 @@ class FakeCluster(object):
                      "2026-01-01T00:00:30Z [INFO] Epoch 1/3, Step 100, Loss: 0.87",
                      "2026-01-01T00:01:00Z [WARN] gradient overflow, skipping step",
                      "2026-01-01T00:01:30Z [INFO] Epoch 1/3, Step 200, Loss: 0.65"]
+            times = [0.0] * len(lines)  # written when the pod started, long ago
+        if "sinceSeconds" in query:
+            cutoff = time.time() - int(query["sinceSeconds"])
+            lines = [line for line, when in zip(lines, times or [0.0] * len(lines)) if when >= cutoff]
         tail = query.get("tailLines")
         if tail is not None:
             lines = lines[-int(tail):] if int(tail) > 0 else []
-        return "".join(line + "\n" for line in lines)
+        return list(lines)
+
+
+class LogStream(object):
+    """A followed log: what there is now, then each line the container writes, until the pod stops running,
+    ``follow_limit`` passes or the client hangs up (chunked transfer encoding, as the API server streams)."""
+
+    def __init__(self, cluster, pod, lines, offset):
+        self.cluster, self.pod, self.lines, self.offset = cluster, pod, lines, offset
+
+    def chunks(self):
+        if self.lines:
+            yield "".join(line + "\n" for line in self.lines)
+        deadline = time.time() + self.cluster.follow_limit
+        while time.time() < deadline:
+            time.sleep(0.05)
+            with self.cluster.lock:
+                pods = [o for (p, dummy_ns, n), o in self.cluster.objects.items() if p == "pods" and n == self.pod]
+                new = (self.cluster.pod_logs.get(self.pod) or [])[self.offset:]
+                self.offset += len(new)
+            if new:
+                yield "".join(line + "\n" for line in new)
+            if not pods or pods[0]["status"].get("phase") != "Running":
+                return
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -999,6 +1058,9 @@ class _Handler(BaseHTTPRequestHandler):
             code, out = 500, status_body(500, "InternalError", "fake_k8s internal error: %r" % exc)
         with cluster.lock:
             cluster.requests.append((method, self.path, code))
+        if isinstance(out, LogStream):
+            self._stream(out)
+            return
         if isinstance(out, str):
             data, otype = out.encode("utf-8"), "text/plain"
         else:
@@ -1008,6 +1070,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _stream(self, stream):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for text in stream.chunks():
+                data = text.encode("utf-8")
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True  # the follower hung up (its time was up)
 
     def do_GET(self):
         self._do("GET")

@@ -8,11 +8,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import threading
+import time
 
 import pytest
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import render
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import validation
+from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.client import KubeRequestError
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import SpecError
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.jobs import JobManager
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.pools import PoolManager
@@ -249,3 +252,40 @@ def test_fake_custom_metrics_api_as_documented(server):
     assert code == 404 and body["message"] == "the server could not find the metric no_such_metric for nodes n"
     code, body = get("/apis/custom.metrics.k8s.io/v1beta2")
     assert code == 200 and body["resources"][0]["name"] == "nodes/DCGM_FI_DEV_GPU_UTIL"
+
+
+def test_logs_follow_for_a_bounded_time_with_keyword_and_tail(client, server, seed):
+    _pool(client, nodes=("gpu-0",))
+    JobManager(client).ensure(_job(seed, "chatty", 1))
+    pod = [p for p in server.list("pods", "default") if p["metadata"]["labels"].get("gpuctl/job") == "chatty"][0]["metadata"]["name"]
+    server.set_pod_logs(pod, ["step 1 loss 0.9", "step 2 acc 0.1", "step 3 loss 0.8"])
+
+    def write_later():
+        time.sleep(0.6)
+        server.append_pod_logs(pod, ["step 4 loss 0.7", "step 5 acc 0.2"])
+    writer = threading.Thread(target=write_later)
+    writer.start()
+    start = time.time()
+    out = JobReader(client, "default").logs("chatty", tail=2, keyword="LOSS", follow_seconds=2)
+    took = time.time() - start
+    writer.join()
+    assert out["logs"] == ["step 3 loss 0.8", "step 4 loss 0.7"], "tail 2 of what was there, then what came, filtered"
+    assert out["followed_seconds"] == 2
+    assert 1.9 <= took < 4.5, "bounded: the stream is cut when the time is up (%.1fs)" % took
+    follow_requests = [r for r in server.requests if "follow=true" in r[1]]
+    assert len(follow_requests) == 1 and "tailLines=2" in follow_requests[0][1]
+
+
+def test_fake_pod_log_options_refused_as_the_api_server_does(client, server, seed):
+    _pool(client, nodes=("gpu-0",))
+    JobManager(client).ensure(_job(seed, "opts", 1))
+    pod = [p for p in server.list("pods", "default") if p["metadata"]["labels"].get("gpuctl/job") == "opts"][0]["metadata"]["name"]
+    for query, message in (({"tailLines": -1}, "tailLines: Invalid value: -1: must be greater than or equal to 0"),
+                           ({"sinceSeconds": 0}, "sinceSeconds: Invalid value: 0: must be greater than 0"),
+                           ({"sinceSeconds": 5, "sinceTime": "2026-01-01T00:00:00Z"}, "at most one of `sinceTime` or `sinceSeconds`")):
+        with pytest.raises(KubeRequestError) as info:
+            client.request("GET", "/api/v1/namespaces/default/pods/%s/log" % pod, query, raw=True)
+        assert info.value.status == 422 and message in info.value.msg
+    server.append_pod_logs(pod, ["fresh line"])
+    text = client.request("GET", "/api/v1/namespaces/default/pods/%s/log" % pod, {"sinceSeconds": 60}, raw=True)
+    assert text == "fresh line\n", "sinceSeconds keeps what was written in the last 60 s"

@@ -142,7 +142,9 @@ def test_inference_deployment_service_hpa():
     hpa = out["HorizontalPodAutoscaler"]["spec"]
     assert hpa["minReplicas"] == 1 and hpa["maxReplicas"] == 10
     metrics = dict((m["pods"]["metric"]["name"], m["pods"]["target"]["averageValue"]) for m in hpa["metrics"])
-    assert metrics == {"DCGM_FI_DEV_GPU_UTIL": "70", "DCGM_FI_DEV_MEM_COPY_UTIL": "85"}
+    # issue 13: targetMemoryUtilization is GPU memory used (FB used / (used + free), the adapter rule's metric),
+    # no longer DCGM_FI_DEV_MEM_COPY_UTIL (memory bandwidth)
+    assert metrics == {"DCGM_FI_DEV_GPU_UTIL": "70", "gpuctl_gpu_memory_used_percent": "85"}
     assert hpa["behavior"]["scaleUp"]["stabilizationWindowSeconds"] == 60
     assert hpa["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
     assert out["Service"]["spec"]["ports"][0]["port"] == 8000
