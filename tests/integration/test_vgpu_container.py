@@ -103,8 +103,11 @@ def spec(nodes, name, **extra):
 
 
 def apply(cases, check=False, diff=False, ignore_errors=False):
+    # The environment names another CA: the node's own CA must be the one trusted.
+    other_ca = test_daemon().tls.path["other_ca"]
     res = run_playbook(os.path.join(PB, "container.yml"), check=check, diff=diff,
-                       extra_vars={"vgpu_cases": cases, "vgpu_ignore_errors": ignore_errors})
+                       extra_vars={"vgpu_cases": cases, "vgpu_ignore_errors": ignore_errors},
+                       env={"REQUESTS_CA_BUNDLE": other_ca, "CURL_CA_BUNDLE": other_ca, "SSL_CERT_FILE": other_ca})
     if not ignore_errors:
         assert res.rc == 0, res.stdout[-4000:]
     return res.task("Vgpu container")["results"]
