@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CHANGELOG.md from changelogs/ with antsibull-changelog, without touching the repository's
+# CHANGELOG.md from the committed changelogs/ with antsibull-changelog, without touching the repository's
 # change metadata: the release of galaxy.yml's version is made in a temporary copy of the
 # collection (a release consumes the fragments; here they stay for the real release), and the
 # generated Markdown is copied back.
@@ -16,9 +16,8 @@ trap 'rm -rf "$work"' EXIT
 copy=$work/ansible_collections/gpufleet/ops
 mkdir -p "$copy"
 cd "$ROOT"
-cp -r galaxy.yml changelogs meta plugins "$copy"/
-[ -d roles ] && cp -r roles "$copy"/
-[ -d playbooks ] && cp -r playbooks "$copy"/
+# The committed tree (HEAD), not the working tree: work in progress does not reach the changelog.
+git archive HEAD galaxy.yml changelogs meta plugins roles playbooks | tar -x -C "$copy"
 export ANSIBLE_COLLECTIONS_PATH=$work ANSIBLE_HOME=$work/ansible-home
 version=$(sed -n 's/^version:[[:space:]]*//p' galaxy.yml | tr -d '"'"'")
 date=${CHANGELOG_DATE:-$(git log -1 --format=%cs -- changelogs galaxy.yml 2>/dev/null || date -u +%F)}
