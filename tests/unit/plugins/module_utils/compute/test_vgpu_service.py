@@ -115,18 +115,22 @@ def run(registry, engine, check_mode=False, **params):
     return service.run(), module.warnings
 
 
+def run_result(registry, engine, check_mode=False, **params):
+    return run(registry, engine, check_mode, **params)[0]
+
+
 def test_create_then_no_change_then_recreate_then_absent(registry):
     engine = Engine()
-    first, _ = run(registry, engine)
+    first = run_result(registry, engine)
     assert first["actions"] == ["created"] and first["changed"] is True
     assert [w.split(" ")[0] for w in engine.writes] == ["create", "remove", "create"]  # check container, then t1
     assert list(engine.containers) == [first["container"]["id"]]
-    again, _ = run(registry, engine)
+    again = run_result(registry, engine)
     assert again["changed"] is False and again["actions"] == []
-    changed, _ = run(registry, engine, gpu_memory="4g")
+    changed = run_result(registry, engine, gpu_memory="4g")
     assert changed["actions"] == ["recreated"] and changed["container"]["limits"]["gpu_memory_mib"] == 4096
     assert changed["diff"]["before"]["t1"]["limits"]["gpu_memory_mib"] == 8192
-    gone, _ = run(registry, engine, state="absent", image=None, gpu_memory=None, gpus=None)
+    gone = run_result(registry, engine, state="absent", image=None, gpu_memory=None, gpus=None)
     assert gone["actions"] == ["removed"] and gone["container"] is None and not engine.containers
 
 
@@ -150,10 +154,10 @@ def test_check_mode_plans_without_writing_and_warns_about_the_library(registry):
 
 def test_started_and_stopped(registry):
     engine = Engine()
-    started, _ = run(registry, engine, state="started")
+    started = run_result(registry, engine, state="started")
     assert started["actions"] == ["created", "started"] and started["container"]["running"] is True
     assert run(registry, engine, state="started")[0]["changed"] is False
-    stopped, _ = run(registry, engine, state="stopped", image=None, gpu_memory=None, gpus=None)
+    stopped = run_result(registry, engine, state="stopped", image=None, gpu_memory=None, gpus=None)
     assert stopped["actions"] == ["stopped"] and stopped["container"]["running"] is False
     with pytest.raises(ComputeError) as info:
         run(registry, engine, name="other", state="stopped", image=None, gpu_memory=None, gpus=None)
