@@ -159,6 +159,11 @@ def _container(spec, name, env, mounts, gpus_per_pod, ports=None):
     return container
 
 
+def priority_class(priority):
+    """The cluster-wide PriorityClass of a job.priority (also created by role gpuctl_cluster)."""
+    return _priority_class(priority)
+
+
 def _priority_class(priority):
     return {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
             "metadata": {"name": names.priority_class_name(priority), "labels": {names.LABEL_MANAGED_BY: names.MANAGED_BY}},
