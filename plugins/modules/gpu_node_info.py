@@ -63,7 +63,7 @@ options:
     description:
       - Per-GPU utilisation and memory (C(gpuctl get nodes --gpu-detail)), from each node's NVIDIA dcgm-exporter
         (its C(/metrics) on O(dcgm_exporter_port), read through the API server's pod proxy, so no other endpoint
-        or credential is needed): C(DCGM_FI_DEV_GPU_UTIL), C(DCGM_FI_DEV_FB_USED), C(DCGM_FI_DEV_FB_FREE).
+        or credential is needed), metrics C(DCGM_FI_DEV_GPU_UTIL), C(DCGM_FI_DEV_FB_USED), C(DCGM_FI_DEV_FB_FREE).
       - Listing adds C(gpus) to each node of the page; O(name) fills the figures of C(gpu_detail).
       - Where a node has no exporter (or it cannot be read), the figures are V(null) and C(reason) says why.
       - Costs one list of exporter pods and one proxied read per node shown.

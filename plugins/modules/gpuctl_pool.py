@@ -16,8 +16,15 @@ description:
   - A pool's definition (description, declared nodes and GPU types, quota C(maxJobs) and C(maxGpuPerJob)) is stored
     in the ConfigMap C(gpuctl-pool-<name>) in O(namespace); its nodes carry the label C(gpuctl/pool=<name>)
     and, when the spec names one, C(nvidia.com/gpu-type=<gpu-type>).
-  - A node belongs to one pool at a time. Adding a node that is already in another pool fails with the node's path,
-    before anything is written. Nodes are checked to exist before anything is written.
+  - A node belongs to one pool at a time (membership is one label that jobs select, and a node has one GPU type).
+    Adding a node that is already in another pool fails with the node's path, before anything is written; two
+    documents of one task that claim the same node fail with the file lines of both claims and what to change.
+    Nodes are checked to exist before anything is written.
+  - C(gpuType) (seed C(POST /pools)) lists the GPU types the pool admits; a job with another C(resources.gpu-type)
+    is refused at submit (C(resources.gpu-type)), and declared nodes of another type are refused (C(nodes.<node>.gpu-type)).
+  - C(exclusive=true) (or C(taintNodes=true)) taints the pool's nodes C(gpuctl/pool=<name>:NoSchedule) so only the
+    pool's jobs, which then tolerate that taint, land there; C(taintNodes=false) keeps an exclusive pool untainted.
+    Turning it off removes the taint; removing a node from the pool removes it too.
   - Equivalent of C(gpuctl create -f pool.yaml), C(gpuctl delete -f pool.yaml), C(gpuctl add node ... --pool)
     and C(gpuctl remove node ... --pool).
 author:
@@ -108,6 +115,8 @@ EXAMPLES = r"""
       quota:
         maxJobs: 50
         maxGpuPerJob: 2
+      gpuType: [t4]
+      exclusive: true
 
 - name: Add nodes (gpuctl add node node-1 node-2 --pool training-pool)
   gpufleet.ops.gpuctl_pool:
@@ -154,6 +163,11 @@ pools:
       type: list
       elements: str
       sample: [node-3]
+    nodes_tainted:
+      description: Nodes whose pool taint was (or would be) added or removed (C(exclusive), C(taintNodes)).
+      type: list
+      elements: str
+      sample: [node-4]
 """
 
 from ansible.module_utils.basic import AnsibleModule

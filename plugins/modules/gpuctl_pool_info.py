@@ -79,9 +79,28 @@ items:
       type: int
       sample: 32
     gpu_used:
-      description: GPUs requested by active pods on those nodes.
+      description:
+        - GPUs requested by active pods on those nodes plus the GPUs paused jobs keep reserved (C(gpu_reserved));
+          a paused job has no pods but its GPUs stay taken, so nothing else is admitted in their place.
       type: int
       sample: 16
+    gpu_reserved:
+      description: GPUs held by paused jobs of the pool.
+      type: int
+      sample: 4
+    reserved_by:
+      description: The paused jobs holding GPUs (C(namespace/name) -> GPUs).
+      type: dict
+      sample: {"ml/qwen2-7b-sft": 4}
+    allowed_gpu_types:
+      description: The pool's C(gpuType) allow-list (null when any type is admitted).
+      type: list
+      elements: str
+      sample: [a100-80g, a100-40g]
+    exclusive:
+      description: Whether the pool is marked exclusive.
+      type: bool
+      sample: false
     gpu_free:
       description: C(gpu_total) minus C(gpu_used).
       type: int

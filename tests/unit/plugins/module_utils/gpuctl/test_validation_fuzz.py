@@ -189,3 +189,65 @@ def test_hostile_yaml_text_fails_cleanly(key, tag, text, depth):
             validation.parse_documents(docs, "fuzz.yaml")
         except SpecError as exc:
             assert all(err[0].startswith("fuzz.yaml#") for err in exc.errors)
+
+
+# ---------------------------------------------------------------- issue 13's new fields
+
+POOL_SEED = [d for d in SEEDS if d.get("kind") == "resource"][0]
+label_values = st.one_of(st.sampled_from(["a100-80g", "t4", "A100-100G", "", "-bad", "x" * 64, "ok.type_1"]), st.text(max_size=10))
+
+
+@settings(database=None, max_examples=200, deadline=None)
+@given(st.fixed_dictionaries({}, optional={
+    "gpuType": st.one_of(values, st.lists(label_values, max_size=4)), "exclusive": values, "taintNodes": values,
+    "nodes": st.one_of(values, st.dictionaries(st.sampled_from(["node1", "node2", "n-3"]),
+                                               st.one_of(st.none(), st.fixed_dictionaries({"gpu-type": label_values})), max_size=3))}))
+def test_pool_allow_list_and_isolation_fields_fail_cleanly(extra):
+    doc = copy.deepcopy(POOL_SEED)
+    doc.update(extra)
+    try:
+        spec = validation.parse_spec(doc)
+    except SpecError as exc:
+        known = ("gpuType", "exclusive", "taintNodes", "nodes")
+        assert all(path.split(".")[0].split("[")[0] in known for path, dummy in exc.errors), exc.errors
+        return
+    allowed = spec.get("gpuType")
+    for node, conf in (spec.get("nodes") or {}).items():
+        assert not (allowed and (conf or {}).get("gpu-type") and conf["gpu-type"] not in allowed)
+    assert isinstance(validation.pool_taints_nodes(spec), bool)
+
+
+@settings(database=None, max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated(), st.one_of(st.none(), st.lists(label_values, min_size=1, max_size=3)), st.booleans())
+def test_allow_list_at_submit_and_pool_taint_render_cleanly(doc, allowed, taint):
+    """check_quota with any allow-list names resources.gpu-type or passes; a tolerating render stays schema-valid."""
+    try:
+        spec = validation.parse_spec(doc)
+    except SpecError:
+        return
+    if spec["kind"] == "resource":
+        return
+    pool = (spec.get("resources") or {}).get("pool")
+    pool_def = {"kind": "resource", "pool": {"name": pool or "p"}, "gpuType": allowed} if allowed else {"kind": "resource", "pool": {"name": "p"}}
+    try:
+        validation.check_quota(spec, pool_def)
+    except SpecError as exc:
+        assert [path for path, dummy in exc.errors] == ["resources.gpu-type"]
+        assert (spec.get("resources") or {}).get("gpu-type") not in allowed
+    for manifest in render.render(spec, "fuzz", validated=True, pool_taint=taint):
+        kubernetes_validate.validate(manifest, kubernetes_validate.latest_version(), strict=True)
+
+
+@settings(database=None, max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_node_lines_never_raise(text):
+    lines = validation.node_lines(text, "fuzz.yaml")
+    assert all(key.startswith("fuzz.yaml#") for key in lines)
+    assert all(isinstance(line, int) and line >= 1 for nodes in lines.values() for line in nodes.values())
+
+
+@settings(database=None, max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.sampled_from(["app=x", "a=b,c=d", "app.kubernetes.io/name=dcgm-exporter", ",", "a==b", "=x", "a=b,"])))
+def test_selector_option_is_checked_not_raised(selector):
+    problem = validation.selector_problem(selector)
+    assert problem is None or isinstance(problem, str)
