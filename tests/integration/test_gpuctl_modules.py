@@ -236,3 +236,24 @@ def test_example_playbook_runs(cluster):
     assert res.task("Pause the training job over the weekend")["status"] == "paused"
     free = res.task("Report free GPUs per pool")["msg"]
     assert free["training-pool"] == 16 and free["inference-pool"] == 6
+
+
+def test_issue13_through_the_modules(cluster):
+    cluster.add_dcgm_exporter("node-1", [{"util": 91, "fb_used": 60000, "fb_free": 21920}])
+    res = play("issue13.yml", cluster)
+    assert res.rc == 0, res.stdout[-3000:]
+    assert res.task("Exclusive pool with an allow-list")["pools"][0]["nodes_tainted"] == ["node-1"]
+    info = res.task("Pool after the pause")["pool"]
+    assert (info["gpu_used"], info["gpu_reserved"], info["reserved_by"]) == (6, 6, {"default/hold": 6})
+    taker = res.task("A job that would take the paused job's GPUs")
+    assert taker["failed"] and "reserved by paused job(s) default/hold (6)" in taker["msg"]
+    wrong = res.task("A GPU type the pool does not allow")
+    assert wrong["failed"] and "resources.gpu-type: 't4' is not allowed in pool 'excl-pool' (gpuType: a100-80g)" in wrong["msg"]
+    assert res.task("Resume")["status"] == "running"
+    why = res.task("Why is it pending")["job"]["pending_reason"]
+    assert why["reason"] == "PoolFull" and "used by default/hold (6)" in why["sentence"]
+    logs = res.task("Follow the logs for two seconds")
+    assert logs["followed_seconds"] == 2 and logs["logs"] and all("loss" in line.lower() for line in logs["logs"])
+    nodes = dict((n["node_name"], n) for n in res.task("GPU detail")["items"])
+    assert nodes["node-1"]["gpus"][0]["utilization"] == 91.0 and nodes["node-1"]["gpus"][0]["memory_usage"] == "58.6Gi/80Gi"
+    assert nodes["node-2"]["gpus"][0]["utilization"] is None and "no running dcgm-exporter pod" in nodes["node-2"]["gpus"][0]["reason"]
