@@ -8,8 +8,11 @@ It speaks enough of the real API for the official ``kubernetes`` Python client a
 kubernetes.core's dynamic client: discovery, create/get/list/replace/patch/delete for
 a fixed set of resources, label and field selectors, list paging (limit/continue),
 resourceVersion with 409 conflicts, 404s, 422 for immutable Job templates, dryRun,
-Job suspend, pod logs and nodes. It simulates a scheduler and controllers: Jobs and
-Deployments get Pods bound to Nodes with free ``nvidia.com/gpu``.
+Job suspend, pod logs (tailLines, sinceSeconds, follow streamed with chunked encoding),
+nodes, metrics.k8s.io PodMetrics, custom.metrics.k8s.io v1beta1/v1beta2 as prometheus-adapter
+serves it, and the pod proxy to dcgm-exporter pods. It simulates a scheduler (node selectors,
+NoSchedule taints vs tolerations, free ``nvidia.com/gpu``), a kubelet that cannot pull
+``unpullable`` images, and Job and Deployment controllers.
 
 What it does not implement answers loudly: unknown paths 404 with a message naming
 fake_k8s (and are recorded in ``unhandled``), watch / exec / deletecollection /
