@@ -21,7 +21,7 @@ git archive HEAD galaxy.yml changelogs meta plugins roles playbooks | tar -x -C 
 export ANSIBLE_COLLECTIONS_PATH=$work ANSIBLE_HOME=$work/ansible-home
 version=$(sed -n 's/^version:[[:space:]]*//p' galaxy.yml | tr -d '"'"'")
 date=${CHANGELOG_DATE:-$(git log -1 --format=%cs -- changelogs galaxy.yml 2>/dev/null || date -u +%F)}
-(cd "$copy" && antsibull-changelog lint >/dev/null)
+(cd "$copy" && antsibull-changelog lint) || { echo "changelog: fragments do not lint (above); CHANGELOG.md not written" >&2; exit 1; }
 if ! grep -q "^  ${version//./\\.}:" "$copy/changelogs/changelog.yaml"; then
   (cd "$copy" && antsibull-changelog release --version "$version" --date "$date" >/dev/null)
 fi
