@@ -190,9 +190,9 @@ options:
     type: int
     default: 10
   max_workers:
-    description: How many probes run at once.
+    description: How many probes run at once (one per ML node, so a fleet of up to this many takes about as long as its slowest node).
     type: int
-    default: 64
+    default: 128
 notes:
   - The Admin API connection options are only used by O(scope=network_node).
 seealso:

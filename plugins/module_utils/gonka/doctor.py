@@ -106,7 +106,7 @@ def doctor_spec():
         docker_cli=dict(type="str", default="docker"),
         docker_host=dict(type="str"),
         probe_timeout=dict(type="int", default=10),
-        max_workers=dict(type="int", default=64),
+        max_workers=dict(type="int", default=128),
     )
 
 
@@ -194,22 +194,29 @@ class Docker(object):
         return rc, (out + err)
 
 
+class _NoMemory(dict):
+    """``AdminClient.down`` for probes: remembers nothing. Many ML nodes are many servers, and one
+    that refused must not turn another probe into "not sent"."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
 class Prober(object):
     """HTTP GETs and TCP connects; every answer (any status) is evidence, never an exception."""
 
     def __init__(self, timeout, validate_certs=True, ca_path=None):
         self.timeout = timeout
-        self.validate_certs = validate_certs
-        self.ca_path = ca_path
+        # One read-only client for every probe: its TLS context is built once (building one per
+        # probe costs more CPU than the probe), its transport is safe across threads.
+        self.client = AdminClient("", timeout=timeout, retries=0, validate_certs=validate_certs, ca_path=ca_path,
+                                  read_only=True)
+        self.client.down = _NoMemory()
 
     def get(self, url):
         """(status, data, error): status None when no HTTP answer came."""
-        # A client per call: the transport remembers servers that refused, which is right for
-        # one Admin API and wrong for many independent ML nodes.
-        client = AdminClient("", timeout=self.timeout, retries=0, validate_certs=self.validate_certs,
-                             ca_path=self.ca_path, read_only=True)
         try:
-            resp = client.call("GET", url, retry=False, ok=ANY_STATUS)
+            resp = self.client.call("GET", url, retry=False, ok=ANY_STATUS)
         except GonkaApiError as exc:
             return None, None, exc.reason or str(exc)
         return resp.status, resp.data, None
@@ -278,7 +285,7 @@ class DoctorService(object):
         return result
 
     def _map(self, func, items):
-        return bounded_map(func, items, self.params.get("max_workers") or 64)
+        return bounded_map(func, items, self.params.get("max_workers") or 128)
 
     # -- network node ---------------------------------------------------------------------------
     def network_node(self):

@@ -209,8 +209,11 @@ class MlnodeServer(object):
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # a fleet's probes arrive at once
+
         self.health = health
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
