@@ -43,6 +43,7 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.participants im
 
 SCOPES = ("network_node", "mlnode", "vantage", "summary")
 ANY_STATUS = tuple(range(100, 600))
+INTERNAL = object()  # a callback host only the compose project resolves
 # The ML node process's POST, run inside its container (python3 is in every ML node image).
 # Exit 0: an HTTP answer on the route; 4: 404/405 (no such route); 3: no answer.
 CALLBACK_SCRIPT = (
@@ -238,6 +239,11 @@ def _why(exc):
     return "HTTP %s%s" % (exc.status, ": %s" % exc.server_message if exc.server_message else "")
 
 
+def _unresolved(error):
+    text = str(error or "").lower()
+    return "name or service not known" in text or "name resolution" in text or "nodename nor servname" in text
+
+
 def _short(error):
     text = str(error or "")
     return text.split("] ", 1)[-1] if text.startswith("[Errno") else text
@@ -333,6 +339,8 @@ class DoctorService(object):
             if not url:
                 return None
             parts = urlsplit(url)
+            if not p["split"] and (parts.hostname or "").lower() in verdict.INTERNAL_CALLBACK_HOSTS:
+                return parts.hostname, parts.port or 80, INTERNAL
             return parts.hostname, parts.port or 80, self.prober.connect(parts.hostname, parts.port or 80)
 
         jobs = [list_nodes, setup, participants_probe, governance, api_env, port_probe]
@@ -356,6 +364,9 @@ class DoctorService(object):
             checks.append(verdict.callback_url(target, actual, p.get("callback_url"), p["split"], source))
         if port is None:
             checks.append(verdict.skipped(target, "callback_port", "no callback URL in the inventory"))
+        elif port[2] is INTERNAL:
+            checks.append(verdict.skipped(target, "callback_port", "%s:%s is a name inside the compose project (single "
+                                          "machine): callback_route checks it from the ML node container" % port[:2]))
         else:
             checks.append(verdict.callback_port(target, port[0], port[1], _short(port[2]) if port[2] else None))
 
@@ -398,11 +409,26 @@ class DoctorService(object):
             reg = entry.get("node") or {}
             base = "http://%s:%s/%s%s" % (reg.get("host"), reg.get("poc_port"),
                                           self.params["chain_mlnode_version"].strip("/"), reg.get("poc_segment") or "")
+            via = self.params.get("name") or "the network node"
             health = self.prober.get(base + "/health")
-            state = self.prober.get(base + "/api/v1/state") if health[0] is not None else health
-            out.append(verdict.reachable(node_id, base, (health[0], _short(health[2])), (state[0], _short(state[2])),
-                                         self.params.get("name") or "the network node"))
+            if health[0] is None and _unresolved(health[2]):
+                # A Docker-internal name (single machine: "inference"): ask from the api container, as the api does.
+                via = "%s (docker exec %s curl)" % (via, self.params["api_container"])
+                health, state = self._curl(base + "/health"), self._curl(base + "/api/v1/state")
+            else:
+                state = self.prober.get(base + "/api/v1/state") if health[0] is not None else health
+            out.append(verdict.reachable(node_id, base, (health[0], _short(health[2])), (state[0], _short(state[2])), via))
         return out
+
+    def _curl(self, url):
+        """(status, None, error) of GET url from inside the api container (curl is in the api image)."""
+        rc, output = self.docker.exec_(self.params["api_container"], "curl", "-sS", "-f", "-o", "/dev/null",
+                                       "--max-time", str(self.params.get("probe_timeout") or 10), url)
+        if rc == 0:
+            return 200, None, None
+        if rc == 22:
+            return None, None, "HTTP error 400 or above (curl exit 22)"
+        return None, None, "curl exit %s: %s" % (rc, verdict.first_error(output))
 
     def runpod_proxy(self, node):
         # One service per proxy project (inference-<alias>): its only container.

@@ -322,3 +322,45 @@ def test_summary_merges_and_validation_names_fields():
     for field in ("mlnodes[0].poc_port", "mlnodes[1].id", "mlnodes[0].callback_url", "mlnodes[0].project",
                   "reports[0].checks", "governance_url"):
         assert field in text, (field, text)
+
+
+def test_single_machine_node_is_probed_from_the_api_container(sim):
+    """Registered as "inference" (a name only the compose project resolves): asked from inside the api container."""
+    sim.state.seed_nodes([{"node": {"id": "box", "host": "inference.invalid", "inference_port": 5000, "poc_port": 8080,
+                                    "models": {QWEN32: {"args": []}}}}])
+    docker = {lambda a: a[1] == "inspect": (0, json.dumps(["DAPI_API__POC_CALLBACK_URL=http://api:9100"]), ""),
+              _exec("api", "curl", "http://inference.invalid:8080/v3.0.8/health"): (22, "", "curl: (22) 404"),
+              _exec("api", "curl", "http://inference.invalid:8080/v3.0.8/api/v1/state"): (0, "", "")}
+    module = FakeModule({"scope": "network_node", "name": "box", "admin_url": sim.url, "split": False,
+                         "callback_url": "http://api:9100",
+                         "mlnodes": [{"id": "box", "host": "inference.invalid", "poc_port": 8080, "inference_port": 5000}]},
+                        docker=docker)
+    by = {(c["target"], c["check"]): c for c in DoctorService(module).run()["checks"]}
+    reach = by[("box", "reachable")]
+    assert reach["status"] == "fail" and "(docker exec api curl)" in reach["evidence"], reach
+    assert "curl exit 22" in reach["evidence"] and "/api/v1/state: 200" in reach["evidence"]
+    assert by[("box", "callback_url")]["status"] == "ok"  # http://api:9100 is right on one machine
+    assert by[("box", "callback_port")]["status"] == "skipped"  # "api" resolves only inside the compose project
+
+
+def test_vantage_scope_open_and_closed_ports():
+    import socket
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    try:
+        module = FakeModule({"scope": "vantage", "name": "outside", "probe_timeout": 2, "exposure": [
+            {"target": "nn1", "address": "127.0.0.1", "port": listener.getsockname()[1], "want_open": False},
+            {"target": "nn1", "address": "127.0.0.1", "port": closed_port, "want_open": True}]})
+        for item in module.params["exposure"]:
+            item.setdefault("want_open", False)
+        checks = DoctorService(module).run()["checks"]
+    finally:
+        listener.close()
+    assert [c["status"] for c in checks] == ["fail", "fail"]
+    assert any("is open" in c["evidence"] and "Bind" in c["fix"] for c in checks)
+    assert any("is closed" in c["evidence"] and "Open" in c["fix"] for c in checks)
