@@ -102,6 +102,11 @@ class PoolManager(object):
             raise error(errors)
         return plans
 
+    @staticmethod
+    def _claim(pool, label, lines, declared, node):
+        """(pool, document label, line, gpu-type) of a node's claim, for conflict messages."""
+        return pool, label, (lines or {}).get(node), (declared[node] or {}).get("gpu-type")
+
     def _with_taints(self, plans, wanted, nodes, taint_pool):
         """Add each node's taint change (exclusive pools taint their nodes, others untaint them) to its label plan."""
         by_node = dict((name, [patch, None]) for name, patch in plans)
@@ -125,8 +130,7 @@ class PoolManager(object):
                 wanted[node] = {names.LABEL_POOL: name}
                 if (conf or {}).get("gpu-type"):
                     wanted[node][names.GPU_TYPE_LABEL] = conf["gpu-type"]
-            claimed = [("nodes.%s" % node, _claim_conflict(node, self._claimed[node], (name, label, (lines or {}).get(node),
-                                                                                   (declared[node] or {}).get("gpu-type"))))
+            claimed = [("nodes.%s" % node, _claim_conflict(node, self._claimed[node], self._claim(name, label, lines, declared, node)))
                        for node in sorted(wanted) if self._claimed.get(node, (name,))[0] != name]
             if claimed:
                 raise SpecError(claimed)
@@ -135,7 +139,7 @@ class PoolManager(object):
         except SpecError as exc:
             raise exc.with_prefix(label) if label else exc
         for node in wanted:
-            self._claimed[node] = (name, label, (lines or {}).get(node), (declared[node] or {}).get("gpu-type"))
+            self._claimed[node] = self._claim(name, label, lines, declared, node)
         manifest = render.render(spec, self.namespace, validated=True)[0]
         live = self.client.get("ConfigMap", manifest["metadata"]["name"], self.namespace)
         return {"spec": spec, "name": name, "nodes": nodes, "label_plans": plans, "live": live, "change": planner.plan(manifest, live)}

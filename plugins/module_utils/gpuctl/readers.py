@@ -289,9 +289,8 @@ def explain_pending(client, job, spec, pods, events):
     pulled = _image_pull_problem(pods)
     if pulled:
         pod, image, waiting = pulled
-        return {"reason": "ImagePull", "sentence": "pod %s cannot pull image %s (%s): %s" % (pod, image, waiting.get("reason"),
-                                                                                                waiting.get("message") or "no message"),
-                "evidence": {"pod": pod, "image": image, "waiting": waiting}}
+        sentence = "pod %s cannot pull image %s (%s): %s" % (pod, image, waiting.get("reason"), waiting.get("message") or "no message")
+        return {"reason": "ImagePull", "sentence": sentence, "evidence": {"pod": pod, "image": image, "waiting": waiting}}
     failed = [e for e in events if e.get("reason") == "FailedScheduling"]
     scheduler = failed[-1]["message"] if failed else None
     unscheduled = [p for p in pods if not (p.get("spec") or {}).get("nodeName")]

@@ -958,7 +958,8 @@ class FakeCluster(object):
 
     def _logs(self, pod, query):
         """GET pods/{name}/log (PodLogOptions: container, follow, tailLines, sinceSeconds, sinceTime), validated as
-        the API server validates PodLogOptions (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#get-read-log-of-the-specified-pod):
+        the API server validates PodLogOptions
+        (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#get-read-log-of-the-specified-pod):
         tailLines >= 0, sinceSeconds >= 1, not both sinceSeconds and sinceTime (422 otherwise)."""
         name = pod["metadata"]["name"]
         container = query.get("container")
