@@ -164,6 +164,9 @@ def test_job_check_mode_is_a_dry_run_and_diff_shows_the_server_answer(server):
     ({"logs": True}, "logs"),
     ({"pool": "a,b!=c"}, "pool"),
     ({"name": "x,gpuctl/kind"}, "name"),
+    ({"name": "x", "logs": True, "follow_seconds": -1}, "follow_seconds"),
+    ({"name": "x", "logs": True, "follow_seconds": 3601}, "follow_seconds"),
+    ({"name": "x", "follow_seconds": 5}, "follow_seconds"),
 ])
 def test_job_info_option_errors(server, args, field):
     before = server.count_requests()
@@ -182,6 +185,20 @@ def test_job_info_never_changes(server):
 def test_job_info_pod_needs_name():
     status, result = run_main(gpuctl_job_info, {"pod": "p"})
     assert status == "fail" and "missing parameter(s) required by 'pod': name" in result["msg"]
+
+
+@pytest.mark.parametrize("args, field", [
+    ({"dcgm_exporter_port": 0}, "dcgm_exporter_port"),
+    ({"dcgm_exporter_port": 70000}, "dcgm_exporter_port"),
+    ({"dcgm_exporter_selector": ""}, "dcgm_exporter_selector"),
+    ({"dcgm_exporter_selector": "app=Bad Value"}, "dcgm_exporter_selector"),
+    ({"dcgm_exporter_selector": "a=b,"}, "dcgm_exporter_selector"),
+])
+def test_gpu_node_info_dcgm_option_errors(server, args, field):
+    before = server.count_requests()
+    status, result = run_main(gpu_node_info, auth(server, gpu_detail=True, **args))
+    assert status == "fail" and result["msg"].startswith("invalid options: %s: " % field), result["msg"]
+    assert server.count_requests(before) == 0
 
 
 # ---------------------------------------------------------------- gpuctl_pool / gpuctl_pool_info
