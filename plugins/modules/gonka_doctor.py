@@ -29,8 +29,8 @@ description:
     JSON document.
   - Read-only. Its Admin API client refuses write requests by construction; the docker CLI is used for C(ps),
     C(inspect) and C(exec) of read-only commands only. The callback POST carries an empty body, which the api
-    answers without storing anything. It never reports a change and never fails because a check failed: the
-    playbook decides the exit status from RV(failed).
+    answers without storing anything. It never reports a change and never fails because a check failed; the
+    playbook decides the exit status from RV(any_failed).
   - Independent probes run concurrently (up to O(max_workers)), so many ML nodes take about as long as the
     slowest check.
 author:

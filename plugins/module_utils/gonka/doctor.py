@@ -452,7 +452,19 @@ class DoctorService(object):
     # -- ML node host ------------------------------------------------------------------------------
     def mlnodes(self):
         checks = []
-        for node_checks in self._map(self.mlnode_on_host, self.params["mlnodes"]):
+        nodes = self.params["mlnodes"]
+        if any(not n["runpod"] for n in nodes):
+            rc, out, err = self.docker.run("version", "--format", "{{.Server.Version}}")
+            if rc != 0:  # no Docker engine to ask: say so once per check instead of "no container"
+                why = verdict.first_error(err or out)
+                for node in nodes:
+                    if not node["runpod"]:
+                        checks.extend(verdict.check(node["id"], name, verdict.FAIL, "docker version: %s" % why,
+                                                    "Make the docker CLI reach the ML node's engine (DOCKER_HOST, "
+                                                    "docker_host, the user's docker group) and run the doctor again.")
+                                      for name in ("image_version", "nginx_config", "callback_route"))
+                nodes = [n for n in nodes if n["runpod"]]
+        for node_checks in self._map(self.mlnode_on_host, nodes):
             checks.extend(node_checks)
         return checks
 
@@ -510,6 +522,9 @@ class DoctorService(object):
 
         def one(item):
             error = self.prober.connect(item["address"], item["port"])
+            if error and _unresolved(error):
+                return verdict.skipped(item["target"], "exposure_%s" % item["port"], "%s does not resolve from %s: "
+                                       "set ansible_host to its public address" % (item["address"], where))
             return verdict.exposure(item["target"], where, item["address"], item["port"], error is None,
                                     _short(error), item["want_open"])
         return self._map(one, self.params["exposure"])

@@ -255,8 +255,9 @@ def runpod_proxy(node_id, container, running, nginx_t, config_text, expected_ups
         return check(node_id, "runpod_proxy", FAIL, "nginx.conf forwards to %s, not %s (RUNPOD_ID %s)"
                      % (", ".join(names) or "nothing", ", ".join(missing), runpod_id),
                      "Set gonka_mlnode_runpod_id to the pod's id (console URL podId) and re-run site.yml.")
+    shown = [u for i, u in enumerate(expected_upstreams) if u and u not in expected_upstreams[:i]]
     return check(node_id, "runpod_proxy", OK, "container %s running, nginx -t ok, forwards to %s"
-                 % (container, ", ".join(expected_upstreams)))
+                 % (container, ", ".join(shown)))
 
 
 # -- one ML node, seen on its own host ------------------------------------------------------------

@@ -278,6 +278,7 @@ def test_mlnode_scope_with_recorded_docker_answers():
     project = "gonka-mlnode-ml1"
     ml, ngx = "gonka-mlnode-ml1-mlnode-308-1", "gonka-mlnode-ml1-inference-1"
     docker = {
+        lambda a: a[1] == "version": (0, "26.1.5\n", ""),
         _ps(project, "mlnode-308"): (0, "%s\trunning\tghcr.io/gonka-ai/mlnode:3.0.14-post2\n" % ml, ""),
         _ps(project, "inference"): (0, "%s\trunning\tnginx:1.28.0\n" % ngx, ""),
         _exec(ngx, "nginx", "-t"): (1, "", NGINX_T_BAD),
@@ -293,12 +294,13 @@ def test_mlnode_scope_with_recorded_docker_answers():
     assert by["callback_route"]["evidence"] == ("inside %s: POST http://10.150.0.1:9100/v2/poc-batches/Qwen%%2FQwen3-32B-FP8"
                                                 "/generated: HTTP 400" % ml)
     verbs = {argv[1] for argv in module.calls}
-    assert verbs == {"ps", "exec"}  # nothing but reads
+    assert verbs == {"version", "ps", "exec"}  # nothing but reads
     assert any(argv[-1].endswith("/generated") for argv in module.calls if argv[1] == "exec")
 
 
 def test_mlnode_scope_container_stopped_and_runpod():
-    docker = {_ps("p", "mlnode-308"): (0, "c1\texited\tghcr.io/gonka-ai/mlnode:3.0.14-post2\n", ""),
+    docker = {lambda a: a[1] == "version": (0, "26.1.5\n", ""),
+              _ps("p", "mlnode-308"): (0, "c1\texited\tghcr.io/gonka-ai/mlnode:3.0.14-post2\n", ""),
               _ps("p", "inference"): (0, "", "")}
     module = FakeModule({"scope": "mlnode", "name": "ml1", "mlnodes": [
         {"id": "ml1", "project": "p", "model": QWEN32, "callback_url": "http://x:9100"},
@@ -364,3 +366,14 @@ def test_vantage_scope_open_and_closed_ports():
     assert [c["status"] for c in checks] == ["fail", "fail"]
     assert any("is open" in c["evidence"] and "Bind" in c["fix"] for c in checks)
     assert any("is closed" in c["evidence"] and "Open" in c["fix"] for c in checks)
+
+
+def test_mlnode_scope_without_a_docker_engine_says_so():
+    down = (1, "", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n")
+    module = FakeModule({"scope": "mlnode", "name": "ml1", "mlnodes": [
+        {"id": "ml1", "project": "p", "model": QWEN32, "callback_url": "http://x:9100"}]},
+        docker={lambda a: a[1] == "version": down})
+    checks = DoctorService(module).run()["checks"]
+    assert {c["check"] for c in checks} == {"image_version", "nginx_config", "callback_route"}
+    assert all(c["status"] == "fail" and c["evidence"].startswith("docker version: Cannot connect to the Docker daemon")
+               for c in checks)
