@@ -101,7 +101,7 @@ def doctor(world, name):
     """Run playbooks/doctor.yml; (result, {(target, check): check}, flagged {(target, check)})."""
     b = world["b"]
     # The epoch lists this host (the simulator forgets it when the api restarts).
-    status, _ = breakage.http("PUT", world["admin"] + "/_sim/participants", [
+    status, _answer = breakage.http("PUT", world["admin"] + "/_sim/participants", [
         {"index": "gonka1doctortest", "inference_url": "http://%s:8000" % b, "weight": 10, "models": [QWEN32]}])
     assert status == 200
     out = os.path.join(world["work"], "report-" + name)

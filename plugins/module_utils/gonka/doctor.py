@@ -51,7 +51,7 @@ CALLBACK_SCRIPT = (
     "req = urllib.request.Request(sys.argv[1], data=b'{}', headers={'Content-Type': 'application/json'}, "
     "method='POST')\n"
     "try:\n"
-    "    code = urllib.request.urlopen(req, timeout=10).status\n"
+    "    code = urllib.request.build_opener().open(req, timeout=10).status\n"
     "except urllib.error.HTTPError as err:\n"
     "    code = err.code\n"
     "except Exception as err:\n"
@@ -528,4 +528,3 @@ class DoctorService(object):
             return verdict.exposure(item["target"], where, item["address"], item["port"], error is None,
                                     _short(error), item["want_open"])
         return self._map(one, self.params["exposure"])
-

@@ -59,8 +59,8 @@ def markdown(checks, title="Gonka fleet doctor", generated=None):
     out += ["**%d fail, %d warn, %d ok, %d skipped.**" % (total["fail"], total["warn"], total["ok"], total["skipped"]),
             "", "| status | target | check | evidence | fix |", "| --- | --- | --- | --- | --- |"]
     for c in rows:
-        out.append("| %s | %s | %s | %s | %s |" % (c["status"], _md(c.get("target")), _md(c.get("check")),
-                                                  _md(c.get("evidence")), _md(c.get("fix") or "")))
+        cells = (c["status"], _md(c.get("target")), _md(c.get("check")), _md(c.get("evidence")), _md(c.get("fix") or ""))
+        out.append("| %s | %s | %s | %s | %s |" % cells)
     return "\n".join(out) + "\n"
 
 

@@ -146,7 +146,7 @@ def swapped_image(eng, container, image):
     info = json.loads(_cli_ok(eng, "inspect", container))[0]
     labels = info["Config"]["Labels"]
     networks = info["NetworkSettings"]["Networks"]
-    network = next(iter(networks))
+    network = sorted(networks)[0]
     service = labels["com.docker.compose.service"]
     aside = container + "-aside"
     _cli_ok(eng, "stop", "-t", "1", container)

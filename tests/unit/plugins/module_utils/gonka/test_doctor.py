@@ -209,6 +209,7 @@ class MlnodeServer(object):
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
         class Server(ThreadingHTTPServer):
             request_queue_size = 256  # a fleet's probes arrive at once
 
