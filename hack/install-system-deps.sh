@@ -13,7 +13,8 @@ set -euo pipefail
 #   the shellcheck package: the shellcheck test of ansible-test sanity
 #   rsync, git      hack/sanity.sh copies the git-listed files (tar is the fallback for rsync)
 #   make            the entry point itself (`make test`)
-PACKAGES=(docker.io nginx busybox-static iproute2 python3 postgresql shellcheck rsync git make)
+#   cmake, gcc, binutils  the hami_core role tests build a stand-in HAMi-core and check its symbols (nm)
+PACKAGES=(docker.io nginx busybox-static iproute2 python3 postgresql shellcheck rsync git make cmake gcc binutils)
 
 if [[ "$(id -u)" != 0 ]]; then
   echo "install-system-deps: not root; skipping (needs: ${PACKAGES[*]})" >&2

@@ -103,6 +103,11 @@ options:
       - Path of the HAMi-core build directory on the node, for example C(/root/HAMi-core/build).
         Containers that use GPU memory slicing mount it at C(/libvgpu/build).
     type: str
+  hami_core_commit:
+    description:
+      - The HAMi-core commit installed in O(hami_core_dir), 7 to 40 lowercase hex digits.
+      - The M(gpufleet.ops.hami_core) role records it after a build.
+    type: str
   listed:
     description: Whether the node is listed (offered for use). A new node gets C(true) when this is not set.
     type: bool
@@ -243,6 +248,7 @@ def argument_spec():
         gpu_count=dict(type="int"),
         gpu_memory_gb=dict(type="int"),
         hami_core_dir=dict(type="str"),
+        hami_core_commit=dict(type="str"),
         listed=dict(type="bool"),
         remark=dict(type="str"),
         force=dict(type="bool", default=False),

@@ -34,7 +34,7 @@ def sources(tmp_path_factory):
     sim.state.approved_models = set([QWEN])
     for body in ({"id": "ml-1", "host": "10.0.0.21", "inference_port": 5050, "poc_port": 8080, "max_concurrent": 500,
                   "models": {QWEN: {"args": ["--tensor-parallel-size", "4"]}}},
-                 {"id": "ml-2", "host": "https://pod1-8080.proxy.runpod.net", "inference_port": 5000, "poc_port": 8080,
+                 {"id": "ml-2", "host": "10.0.0.30", "inference_port": 15000, "poc_port": 18080,
                   "max_concurrent": 300, "models": {QWEN: {"args": []}}}):
         assert sim.state.upsert(body)[0] == 200
     sim.state.set_enabled("ml-2", False)
@@ -119,8 +119,8 @@ def test_hosts_groups_and_vars_from_all_sources(sources):
     assert sorted(inv["gonka_mlnodes"]["hosts"]) == ["ml-1", "ml-2"]
     assert hv["ml-1"]["gonka_admin_url"] == sources["sim"].url
     assert hv["ml-1"]["gonka_mlnode"]["models"] == {QWEN: {"args": ["--tensor-parallel-size", "4"]}}
-    assert hv["ml-2"]["ansible_host"] == "pod1-8080.proxy.runpod.net"
-    assert hv["ml-2"]["gonka_mlnode"]["host"] == "https://pod1-8080.proxy.runpod.net"
+    assert hv["ml-2"]["ansible_host"] == "10.0.0.30"                    # a RunPod pod's proxy host
+    assert hv["ml-2"]["gonka_mlnode"]["inference_port"] == 15000
     assert "ml-1" in inv["gonka_model_qwen_qwen3_32b_fp8"]["hosts"]
 
     assert sorted(inv["k8s_nodes"]["hosts"]) == ["k8s-gpu-1", "k8s-gpu-2"]
@@ -144,6 +144,7 @@ def test_inventory_vars_feed_the_mlnode_module_unchanged(sources):
     res = run_playbook(os.path.join(HERE, "playbooks", "mlnode_task.yml"), extra_vars={
         "module_name": "mlnode", "module_args": {"admin_url": sources["sim"].url, "nodes": nodes}})
     assert res.rc == 0
+    assert not res.task("mlnode").get("failed"), res.task("mlnode")
     assert res.task("mlnode")["changed"] is False, res.task("mlnode")
 
 
