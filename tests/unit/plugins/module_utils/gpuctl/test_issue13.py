@@ -289,3 +289,22 @@ def test_fake_pod_log_options_refused_as_the_api_server_does(client, server, see
     server.append_pod_logs(pod, ["fresh line"])
     text = client.request("GET", "/api/v1/namespaces/default/pods/%s/log" % pod, {"sinceSeconds": 60}, raw=True)
     assert text == "fresh line\n", "sinceSeconds keeps what was written in the last 60 s"
+
+
+def test_inference_metrics_request_rate_and_latency(client, server, seed):
+    _pool(client, name="inference-pool", nodes=("gpu-1",))
+    spec = seed("inference-service.yaml")
+    spec["resources"].pop("gpu-type", None)
+    JobManager(client).ensure(spec)
+    name = spec["job"]["name"]
+    pods = [p["metadata"]["name"] for p in server.list("pods", "default") if p["metadata"]["labels"].get("gpuctl/job") == name]
+    assert len(pods) == 2
+    for pod, rate in zip(pods, ("12", "8500m")):
+        server.set_custom_metric("pods", "default", pod, "gpuctl_requests_per_second", rate)
+        server.set_custom_metric("pods", "default", pod, "gpuctl_request_latency_seconds", "250m")
+    metrics = JobReader(client, "default").describe(name)["metrics"]
+    assert metrics["requests_per_second"] == 20.5, "summed over the replicas"
+    assert metrics["request_latency_seconds"] == 0.25, "averaged over the replicas"
+    assert metrics["gpu_utilization"] is None
+    assert metrics["gpu_reasons"]["gpu_utilization"] == "DCGM_FI_DEV_GPU_UTIL: not served by the custom metrics API (HTTP 404: " \
+        "the server could not find the metric DCGM_FI_DEV_GPU_UTIL for pods)"
