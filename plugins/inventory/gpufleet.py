@@ -183,6 +183,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.digest import file_digest
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.urls import redact_url
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.workers import bounded_map
 
@@ -207,17 +208,6 @@ def _bare_host(host):
 
 def _digest(value):
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode("utf-8")).hexdigest()
-
-
-def _file_digest(path):
-    """A CA file is part of who we trust: its content, not only its name, keys the cache."""
-    if not path:
-        return None
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-    except (IOError, OSError):
-        return "unreadable:%s" % path
 
 
 def connection_params(spec, given, source):
@@ -294,7 +284,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         shown = redact_url(url)
         source = Source(key, lambda: [flatten(item) for item in client.list_nodes()],
                         {key: {"admin_url": url, "validate_certs": params.get("validate_certs"),
-                               "ca": _file_digest(params.get("ca_path"))}})
+                               "ca": file_digest(params.get("ca_path"))}})
         source.admin_url = shown
         source.network_node = name or urlsplit(shown).hostname or _bare_host(shown)
         return source

@@ -42,6 +42,7 @@ from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.parse import urlparse
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import RequestError
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.tls import load_system_trust_store
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.urls import redact_url
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.workers import bounded_map
 from ansible_collections.gpufleet.ops.plugins.module_utils.compute.errors import ComputeError
@@ -167,17 +168,6 @@ def _write_private(directory, name, text):
     return path
 
 
-def _load_system_store(ctx):
-    """The system trust store from OpenSSL's compiled-in paths, ignoring SSL_CERT_FILE & co."""
-    paths = ssl.get_default_verify_paths()
-    cafile = paths.openssl_cafile if os.path.isfile(paths.openssl_cafile or "") else None
-    capath = paths.openssl_capath if os.path.isdir(paths.openssl_capath or "") else None
-    if cafile or capath:
-        ctx.load_verify_locations(cafile=cafile, capath=capath)
-    else:
-        ctx.load_default_certs()
-
-
 class ContextCache(object):
     """SSL contexts shared by endpoints with the same CA and client certificate (thread-safe).
 
@@ -213,7 +203,7 @@ def build_ssl_context(endpoint):
         except (ssl.SSLError, ValueError) as exc:
             raise EndpointError("ca_cert is not a usable PEM certificate (%s)" % exc, field="ca_cert")
     else:
-        _load_system_store(ctx)
+        load_system_trust_store(ctx)
     if endpoint.client_cert or endpoint.client_key:
         if not (endpoint.client_cert and endpoint.client_key):
             raise EndpointError("client_cert and client_key must be given together", field="client_key")

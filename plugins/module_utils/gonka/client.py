@@ -19,7 +19,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
 import socket
 import ssl
 import threading
@@ -30,6 +29,7 @@ from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit
 from ansible.module_utils.urls import Request
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import GpufleetError, RequestError
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.tls import load_system_trust_store
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.urls import redact_url
 
 try:
@@ -114,12 +114,7 @@ def ssl_context(validate_certs=True, ca_path=None):
     if ca_path:
         ctx.load_verify_locations(cafile=ca_path)
         return ctx
-    paths = ssl.get_default_verify_paths()
-    cafile = paths.openssl_cafile if os.path.isfile(paths.openssl_cafile or "") else None
-    capath = paths.openssl_capath if os.path.isdir(paths.openssl_capath or "") else None
-    if cafile or capath:
-        ctx.load_verify_locations(cafile=cafile, capath=capath)
-    return ctx
+    return load_system_trust_store(ctx)
 
 
 class Response(object):
