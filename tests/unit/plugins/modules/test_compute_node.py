@@ -15,55 +15,14 @@ import os
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
-
 from ansible_collections.gpufleet.ops.plugins.modules import compute_node, compute_node_info, compute_node_probe
+from tests.support.module_runner import run_main
 from tests.support.tls import TLSMaterial, free_port
 
 # A client key body without its BEGIN/END lines (issue 16 item 1).
 KEY_LINES = ["MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRETLINEONEabc",
              "hRANCAAQSECRETLINETWOxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyzxyz",
              "SECRETLINETHREE0123456789"]
-
-
-class Exit(Exception):
-    pass
-
-
-class Fail(Exception):
-    pass
-
-
-def run_main(module, args, check=False, diff=False, env=None):
-    """Run ``module.main()`` with ``args``; return (``"exit"``|``"fail"``, result dict)."""
-    args = dict(args, _ansible_check_mode=check, _ansible_diff=diff, _ansible_remote_tmp="/tmp",
-                _ansible_keep_remote_files=False)
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-
-    def exit_json(self, **kw):
-        raise Exit(kw)
-
-    def fail_json(self, **kw):
-        raise Fail(kw)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(basic, "_ANSIBLE_ARGS", payload)
-        if hasattr(basic, "_ANSIBLE_PROFILE"):
-            mp.setattr(basic, "_ANSIBLE_PROFILE", "legacy")
-        mp.setattr(basic.AnsibleModule, "exit_json", exit_json)
-        mp.setattr(basic.AnsibleModule, "fail_json", fail_json)
-        mp.delenv("GPUFLEET_REGISTRY", raising=False)
-        mp.delenv("GPUFLEET_REGISTRY_KEY", raising=False)
-        for name, value in (env or {}).items():
-            mp.setenv(name, value)
-        try:
-            module.main()
-        except Exit as exc:
-            return "exit", exc.args[0]
-        except Fail as exc:
-            return "fail", exc.args[0]
-    raise AssertionError("main() returned without exit_json or fail_json")
 
 
 @pytest.fixture()

@@ -7,57 +7,14 @@ against the Admin API simulator (every release profile for the behaviour that di
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
-
 from ansible_collections.gpufleet.ops.plugins.modules import mlnode, mlnode_info
 from tests.support import gonka_sim
+from tests.support.module_runner import run_main
 
 Q = "Qwen/Qwen3-32B-FP8"
-
-
-class Exit(Exception):
-    pass
-
-
-class Fail(Exception):
-    pass
-
-
-def run_main(module, args, check=False, diff=False, env=None):
-    """Run ``module.main()`` with ``args``; return (``"exit"``|``"fail"``, result dict)."""
-    args = dict(args, _ansible_check_mode=check, _ansible_diff=diff, _ansible_remote_tmp="/tmp",
-                _ansible_keep_remote_files=False)
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-
-    def exit_json(self, **kw):
-        raise Exit(kw)
-
-    def fail_json(self, **kw):
-        raise Fail(kw)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(basic, "_ANSIBLE_ARGS", payload)
-        if hasattr(basic, "_ANSIBLE_PROFILE"):
-            mp.setattr(basic, "_ANSIBLE_PROFILE", "legacy")
-        mp.setattr(basic.AnsibleModule, "exit_json", exit_json)
-        mp.setattr(basic.AnsibleModule, "fail_json", fail_json)
-        for name in ("GONKA_ADMIN_API_URL", "GONKA_ADMIN_API_TIMEOUT", "GONKA_ADMIN_API_CA_PATH",
-                     "GONKA_ADMIN_API_VALIDATE_CERTS", "GONKA_GOVERNANCE_URL"):
-            mp.delenv(name, raising=False)
-        for name, value in (env or {}).items():
-            mp.setenv(name, value)
-        try:
-            module.main()
-        except Exit as exc:
-            return "exit", exc.args[0]
-        except Fail as exc:
-            return "fail", exc.args[0]
-    raise AssertionError("main() returned without exit_json or fail_json")
 
 
 @pytest.fixture(scope="module")

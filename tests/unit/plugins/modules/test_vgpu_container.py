@@ -10,54 +10,13 @@ closed 127.0.0.1 port.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
 import os
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
-
 from ansible_collections.gpufleet.ops.plugins.modules import compute_node, vgpu_container, vgpu_container_info
+from tests.support.module_runner import run_main
 from tests.support.tls import free_port
-
-
-class Exit(Exception):
-    pass
-
-
-class Fail(Exception):
-    pass
-
-
-def run_main(module, args, check=False, env=None):
-    args = dict(args, _ansible_check_mode=check, _ansible_diff=False, _ansible_remote_tmp="/tmp",
-                _ansible_keep_remote_files=False)
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-
-    def exit_json(self, **kw):
-        raise Exit(kw)
-
-    def fail_json(self, **kw):
-        raise Fail(kw)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(basic, "_ANSIBLE_ARGS", payload)
-        if hasattr(basic, "_ANSIBLE_PROFILE"):
-            mp.setattr(basic, "_ANSIBLE_PROFILE", "legacy")
-        mp.setattr(basic.AnsibleModule, "exit_json", exit_json)
-        mp.setattr(basic.AnsibleModule, "fail_json", fail_json)
-        mp.delenv("GPUFLEET_REGISTRY", raising=False)
-        mp.delenv("GPUFLEET_REGISTRY_KEY", raising=False)
-        for name, value in (env or {}).items():
-            mp.setenv(name, value)
-        try:
-            module.main()
-        except Exit as exc:
-            return "exit", exc.args[0]
-        except Fail as exc:
-            return "fail", exc.args[0]
-    raise AssertionError("main() returned without exit_json or fail_json")
 
 
 @pytest.fixture()
