@@ -138,7 +138,7 @@ EXAMPLES = r"""
 - name: Say why
   ansible.builtin.debug:
     msg: "{{ job.job.pending_reason.sentence }}"
-  when: job.job.pending_reason
+  when: job.job.pending_reason is not none
 """
 
 RETURN = r"""

@@ -230,10 +230,12 @@ def test_api_key_and_missing_server(cluster):
 
 def test_example_playbook_runs(cluster):
     example = os.path.join(HERE, "..", "..", "playbooks", "gpuctl_example.yml")
-    res = run_playbook(example, extra_vars={"jobs_dir": FIXTURES, "pools_file": os.path.join(FIXTURES, "test-pools.yaml")},
+    res = run_playbook(example, extra_vars={"jobs_dir": FIXTURES, "pools_file": os.path.join(FIXTURES, "test-pools.yaml"),
+                                            "log_follow_seconds": 1},
                        env={"K8S_AUTH_HOST": cluster.url, "K8S_AUTH_VERIFY_SSL": "false"}, timeout=240)
     assert res.rc == 0, res.stdout[-3000:]
     assert res.task("Pause the training job over the weekend")["status"] == "paused"
+    assert res.task("Follow the training log for 30 seconds (gpuctl logs -f)")["followed_seconds"] == 1
     free = res.task("Report free GPUs per pool")["msg"]
     assert free["training-pool"] == 16 and free["inference-pool"] == 6
 
