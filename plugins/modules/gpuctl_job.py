@@ -14,13 +14,16 @@ version_added: "0.1.0"
 description:
   - Takes the declarative gpuctl YAML an algorithm engineer writes (C(kind) V(training), V(inference) or V(notebook))
     and manages the Kubernetes objects it stands for.
-  - V(training) becomes an Indexed Job with a headless Service and the DeepSpeed/torchrun environment
-    (C(MASTER_ADDR), C(MASTER_PORT), C(WORLD_SIZE), C(NODE_RANK), C(PET_*)); V(inference) becomes a Deployment,
-    a Service and a HorizontalPodAutoscaler driven by NVIDIA DCGM exporter metrics; V(notebook) becomes a
+  - V(training) becomes an Indexed Job with the DeepSpeed/torchrun environment (C(MASTER_ADDR), C(MASTER_PORT),
+    C(WORLD_SIZE), C(NODE_RANK), C(PET_*)), plus a headless Service when it spans several pods (C(resources.nodes) > 1;
+    a one-pod job uses C(MASTER_ADDR=127.0.0.1)); V(inference) becomes a Deployment, a Service and a
+    HorizontalPodAutoscaler driven by NVIDIA DCGM metrics (GPU utilisation; GPU memory used through the
+    C(gpuctl_gpu_memory_used_percent) rule of role C(gpufleet.ops.gpuctl_cluster)); V(notebook) becomes a
     Deployment and a Service. C(job.priority) becomes a PriorityClass C(gpuctl-<priority>).
   - The spec is validated before anything is sent to the cluster. Unknown or misspelt fields, wrong types and
     impossible requests fail with the YAML path of the field. A job naming C(resources.pool) is checked against
-    that pool's quota (C(maxJobs), C(maxGpuPerJob)); a pool that does not exist is an error.
+    that pool's quota (C(maxJobs), C(maxGpuPerJob)), its C(gpuType) allow-list (C(resources.gpu-type)) and the GPUs
+    its paused jobs hold; a pool that does not exist is an error. Jobs of an C(exclusive) pool tolerate its node taint.
   - The same rendering is available without a cluster as the filter P(gpufleet.ops.gpuctl_manifests#filter).
   - Equivalent of C(gpuctl create -f), C(gpuctl delete -f [--force]), C(gpuctl pause) and C(gpuctl resume).
 author:
@@ -65,6 +68,8 @@ options:
       - V(absent) deletes every object of the job (Job or Deployment, Service, HorizontalPodAutoscaler).
       - V(paused) suspends a training Job (C(spec.suspend=true)) or scales a Deployment to zero, keeping the definition
         and remembering the replica count. A job that does not exist yet is created paused.
+      - A paused job keeps its GPUs reserved in its pool (seed 004), so a new job of the pool that would need them is
+        refused, naming the paused jobs. Resume starts the pods again; training restarts from its own checkpoints.
       - V(resumed) undoes V(paused).
     type: str
     choices: [present, absent, paused, resumed]
