@@ -871,7 +871,10 @@ class FakeCluster(object):
             self._reconcile_all()
 
     def _pod_metrics(self, ns, name, query):
-        """Computed usage of running pods (cpu = half the request, memory = half the request, or set_pod_usage)."""
+        """metrics.k8s.io/v1beta1 PodMetrics as metrics-server serves it (k8s.io/metrics, resource metrics API:
+        https://github.com/kubernetes/design-proposals-archive/blob/main/instrumentation/resource-metrics-api.md):
+        read-only, list or one pod, labelSelector. Usage is computed for running pods (cpu = half the request,
+        memory = half the request, or set_pod_usage)."""
         lmatch = label_matcher(query.get("labelSelector"))
         items = []
         for (plural, pns, pname), pod in sorted(self.objects.items()):

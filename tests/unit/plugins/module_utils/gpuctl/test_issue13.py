@@ -308,3 +308,19 @@ def test_inference_metrics_request_rate_and_latency(client, server, seed):
     assert metrics["gpu_utilization"] is None
     assert metrics["gpu_reasons"]["gpu_utilization"] == "DCGM_FI_DEV_GPU_UTIL: not served by the custom metrics API (HTTP 404: " \
         "the server could not find the metric DCGM_FI_DEV_GPU_UTIL for pods)"
+
+
+def test_fake_toleration_matching_as_documented():
+    """https://kubernetes.io/docs/concepts/scheduling-eviction/taint-and-toleration/: a toleration matches a taint when
+    keys and effects match and the operator is Exists (no value) or Equal (values equal); an empty key with Exists
+    matches every taint; an empty effect matches every effect."""
+    from tests.support.fake_k8s.server import tolerates
+    taint = {"key": "gpuctl/pool", "value": "p", "effect": "NoSchedule"}
+    assert tolerates([{"key": "gpuctl/pool", "operator": "Equal", "value": "p", "effect": "NoSchedule"}], taint)
+    assert tolerates([{"key": "gpuctl/pool", "value": "p"}], taint), "operator defaults to Equal, empty effect matches all"
+    assert tolerates([{"key": "gpuctl/pool", "operator": "Exists"}], taint)
+    assert tolerates([{"operator": "Exists"}], taint)
+    assert not tolerates([{"key": "gpuctl/pool", "operator": "Equal", "value": "q"}], taint)
+    assert not tolerates([{"key": "gpuctl/pool", "operator": "Exists", "effect": "NoExecute"}], taint)
+    assert not tolerates([{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}], taint)
+    assert not tolerates(None, taint)
