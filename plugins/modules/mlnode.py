@@ -172,6 +172,17 @@ options:
       - How many single-node requests (updates, enable, disable, delete) run at once.
     type: int
     default: 8
+  results:
+    description:
+      - What RV(nodes) holds in list mode (O(nodes)). RV(counts) is always returned.
+      - V(full) gives every node its full entry, with C(node) and C(requests) (request bodies included).
+      - V(changed) gives a compact entry (no C(node), no C(requests)) for each node that changed or failed.
+      - V(summary) gives a compact entry for each node that failed only.
+      - V(auto) is V(full) for up to 100 nodes and V(changed) above. A full entry is about 1 KB, so at
+        10,000 nodes the result would be 10 MB and most of the task's time would go into serializing it.
+    type: str
+    default: auto
+    choices: [auto, full, changed, summary]
 notes:
   - The Admin API has no authentication; run the module where port 9200 is reachable
     (on the network node, or through an SSH tunnel) and keep 9200 off public interfaces.
@@ -268,13 +279,30 @@ requests:
   sample: [{"method": "POST", "path": "/admin/v1/nodes", "status": 200, "body": {"id": "node1"}}]
 nodes:
   description:
-    - One entry per node in O(nodes) (and per node deleted by O(exclusive)).
+    - One entry per node in O(nodes) (and per node deleted by O(exclusive)) with O(results=full);
+      only the nodes that changed or failed with O(results=changed), only those that failed with
+      O(results=summary) (see O(results) for what V(auto) picks).
     - Each has C(id), C(actions) (C(create), C(update), C(delete), C(enable), C(disable)), C(changed),
-      C(failed), C(node) (as in RV(node)), C(requests) (method, path, body, status), and where they
-      apply C(changed_fields), C(msg) (the failure) and C(notes) (for example what host was sent).
+      C(failed), and where they apply C(changed_fields), C(msg) (the failure) and C(notes) (for example
+      what host was sent). Full entries also have C(node) (as in RV(node)) and C(requests) (method,
+      path, body, status).
   returned: when O(nodes) is used
   type: list
   elements: dict
+results:
+  description: What RV(nodes) holds, V(full), V(changed) or V(summary) (V(auto) resolved).
+  returned: when O(nodes) is used
+  type: str
+  sample: changed
+counts:
+  description:
+    - How many nodes the task covered (C(total)), how many changed, stayed unchanged or failed, and per
+      action how many were C(created), C(updated), C(deleted), C(enabled) and C(disabled) (nodes that
+      did not fail; in check mode, what would be done).
+  returned: always
+  type: dict
+  sample: {"total": 3, "changed": 2, "unchanged": 1, "failed": 0, "created": 1, "updated": 1,
+           "deleted": 0, "enabled": 0, "disabled": 0}
 api_requests:
   description: Number of HTTP requests sent, retries and reads included.
   returned: always
@@ -315,6 +343,7 @@ def argument_spec():
         governance_url=dict(type="str", fallback=(env_fallback, ["GONKA_GOVERNANCE_URL"])),
         model_check=dict(type="str", default="strict", choices=["strict", "warn", "off"]),
         parallel=dict(type="int", default=8),
+        results=dict(type="str", default="auto", choices=["auto", "full", "changed", "summary"]),
     )
     return spec
 

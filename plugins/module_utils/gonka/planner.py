@@ -30,7 +30,9 @@ class NodePlan(object):
         self.error = None
         self.notes = []
         self.warnings = []              # notes the user must see as Ansible warnings
-        self.result_item = copy.deepcopy(current) if current else None
+        # The node after the task. Shared with ``current`` until something changes it
+        # (``edit_result``): at 10,000 unchanged nodes a copy each costs more than the run.
+        self.result_item = current if current else None
 
     # Set once a write succeeded: a node that failed later in its steps still changed.
     wrote = False
@@ -59,22 +61,34 @@ class NodePlan(object):
         if self.error is None:
             self.error = message
 
+    def edit_result(self):
+        """``result_item``, copied from ``current`` first if it is still shared with it."""
+        if self.result_item is not None and self.result_item is self.current:
+            self.result_item = copy.deepcopy(self.current)
+        return self.result_item
+
+    @property
+    def failed(self):
+        return self.error is not None
+
     def view_before(self):
         return _view(self.current)
 
     def view_after(self):
         return _view(self.result_item)
 
-    def as_result(self):
-        node = flatten(self.result_item) if self.result_item else None
+    def as_result(self, full=True):
+        """The node's entry in the result; ``full=False`` leaves out ``node`` and ``requests``
+        (the compact form the ``results`` option gives for large lists)."""
         result = {
             "id": self.id,
             "actions": list(self.actions),
             "changed": self.changed,
             "failed": self.error is not None,
-            "node": node,
-            "requests": self.requests,
         }
+        if full:
+            result["node"] = flatten(self.result_item) if self.result_item else None
+            result["requests"] = self.requests
         if self.changed_fields:
             result["changed_fields"] = list(self.changed_fields)
         if self.error is not None:
@@ -125,7 +139,7 @@ def plan(desired_nodes, current_items, exclusive=False, with_override=True):
                 p.result_item = {"node": copy.deepcopy(want.body), "state": _fresh_state()}
                 if want.wants_enabled is False:
                     p.actions.append("disable")
-                    p.result_item["state"]["admin_state"]["enabled"] = False
+                    p.edit_result()["state"]["admin_state"]["enabled"] = False
         else:
             was_enabled = is_enabled(have)
             if want.body is not None:
@@ -134,11 +148,11 @@ def plan(desired_nodes, current_items, exclusive=False, with_override=True):
                     p.actions.append("update")
                     node = copy.deepcopy(have["node"])
                     node.update(copy.deepcopy(want.body))
-                    p.result_item["node"] = node
+                    p.edit_result()["node"] = node
             target = want.wants_enabled
             if target is not None and target != was_enabled:
                 p.actions.append("enable" if target else "disable")
-                p.result_item["state"].setdefault("admin_state", {})["enabled"] = target
+                p.edit_result().setdefault("state", {}).setdefault("admin_state", {})["enabled"] = target
         plans.append(p)
     if exclusive:
         wanted = set(d.id for d in desired_nodes)

@@ -8,8 +8,6 @@ the user-managed view of a node, and the flat form modules and inventory return.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import copy
-
 
 def by_id(items):
     """``list_nodes()``'s answer keyed by node id."""
@@ -69,13 +67,15 @@ def config_diff(desired_body, current_node, with_override=True):
 
 def flatten(item):
     """``{"node": {...}, "state": {...}}`` -> the node fields + enabled + current_status."""
-    node = copy.deepcopy(item.get("node") or {})
+    # Shallow copies: the record's nested values are only read, and the result is
+    # serialized right after (deep copies of 10,000 records cost seconds).
+    node = dict(item.get("node") or {})
     state = item.get("state") or {}
     admin = state.get("admin_state") or {}
     node["enabled"] = bool(admin.get("enabled", True))
     node["current_status"] = state.get("current_status")
     node["intended_status"] = state.get("intended_status")
-    node["state"] = copy.deepcopy(state)
+    node["state"] = dict(state)
     return node
 
 

@@ -34,6 +34,7 @@ _BATCH_ERROR_RE = re.compile(r"node\[(\d+)\]\s*\(id:\s*([^)]*)\)\s*:\s*(.*)$")
 NODE_OPTIONS = ("id", "host", "inference_port", "poc_port", "max_concurrent", "models", "hardware",
                 "gpu_layout", "inference_segment", "poc_segment", "state")
 MAX_PARALLEL = 64
+AUTO_FULL_LIMIT = 100  # results=auto: a full per-node list up to this many nodes
 LATE_BATCH_GRACE = 10  # seconds: at most this long is waited for a timed-out batch to land
 ENFORCED_DEFAULT = "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8"
 OVERRIDE_IGNORED = ("model_override is not stored by this Admin API (no release up to v0.2.14 knows the field; "
@@ -107,7 +108,7 @@ class Reconciler(object):
             # The answer is the stored config: no node_num, which only GET nodes shows.
             node = dict((p.current or {}).get("node") or {})
             node.update(answer)
-            p.result_item["node"] = node
+            p.edit_result()["node"] = node
         return answer
 
     def _likely_cause(self, exc_or_text, body):
@@ -190,7 +191,7 @@ class Reconciler(object):
             p.record("POST", path, p.desired.body, status=status, batch_size=len(plans))
             if p.id in answered:
                 p.wrote = True
-                p.result_item["node"] = answered[p.id]
+                p.edit_result()["node"] = answered[p.id]
                 self._check_models(p, p.desired.body, answered[p.id])
             elif p.id in errors:
                 cause = self._likely_cause(errors[p.id], p.desired.body)
@@ -241,7 +242,7 @@ class Reconciler(object):
         p.record("POST", path, status=200)
         p.wrote = True
         if p.result_item:
-            p.result_item.setdefault("state", {}).setdefault("admin_state", {})["enabled"] = enabled
+            p.edit_result().setdefault("state", {}).setdefault("admin_state", {})["enabled"] = enabled
 
     def _restore_admin_state(self, updated):
         """After updates, disabled nodes must stay disabled (Aug 2025 resets them)."""
@@ -327,6 +328,33 @@ def wanted_nodes(params):
     return [dict((k, params[k]) for k in NODE_OPTIONS if params[k] is not None)]
 
 
+def results_mode(option, count):
+    """What ``nodes`` in the result holds: ``auto`` is ``full`` up to AUTO_FULL_LIMIT nodes,
+    ``changed`` beyond (a full entry carries the node and every request body: about 1 KB,
+    10 MB at 10,000 nodes, most of the run's time spent serializing it)."""
+    if option == "auto":
+        return "full" if count <= AUTO_FULL_LIMIT else "changed"
+    return option
+
+
+def counts(plans):
+    """How many nodes the task covered, changed, failed, and per action."""
+    out = dict(total=len(plans), changed=0, unchanged=0, failed=0,
+               created=0, updated=0, deleted=0, enabled=0, disabled=0)
+    for p in plans:
+        if p.failed:
+            out["failed"] += 1
+        if p.changed:
+            out["changed"] += 1
+        elif not p.failed:
+            out["unchanged"] += 1
+        if p.failed:
+            continue  # per-action counts cover the nodes that did not fail
+        for action in p.actions:
+            out[action + "d"] += 1
+    return out
+
+
 def _diff(plans):
     """before/after of every node with an action; a side where the node does not exist is null."""
     diff = Diff()
@@ -404,8 +432,8 @@ class MlnodeService(object):
         if wants_override and (not with_override or reconciler.override_ignored):
             self.module.warn(OVERRIDE_IGNORED)
 
-        node_results = [p.as_result() for p in plans]
-        result["changed"] = any(r["changed"] for r in node_results)
+        result["changed"] = any(p.changed for p in plans)
+        result["counts"] = counts(plans)
         result["api_requests"] = client.request_count
         if self.module._diff:
             result["diff"] = _diff(plans)
@@ -413,16 +441,19 @@ class MlnodeService(object):
             for text in p.warnings:
                 self.module.warn("node %s: %s" % (p.id, text))
         if params["nodes"] is None:
-            only = node_results[0]
+            only = plans[0].as_result()
             result.update(node=only["node"], actions=only["actions"], requests=only["requests"])
             if only.get("notes"):
                 result["notes"] = only["notes"]
         else:
-            result["nodes"] = node_results
-        failed = [r for r in node_results if r["failed"]]
+            mode = results_mode(params["results"], len(plans))
+            result["results"] = mode
+            result["nodes"] = [p.as_result(full=mode == "full") for p in plans
+                               if mode == "full" or p.failed or (mode == "changed" and p.changed)]
+        failed = [p for p in plans if p.failed]
         if failed:
             raise GpufleetError("%d of %d ML node(s) failed: %s" % (
-                len(failed), len(node_results), " | ".join(r["msg"] for r in failed)), **result)
+                len(failed), len(plans), " | ".join(p.error for p in failed)), **result)
         return result
 
 
