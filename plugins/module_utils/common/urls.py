@@ -7,17 +7,22 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
+
 from ansible.module_utils.six.moves.urllib.parse import urlsplit, urlunsplit
+
+# scheme://user:password@ -- for URLs urlsplit cannot parse (an unclosed "[", a bad port)
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
 
 
 def redact_url(url):
-    """``url`` without credentials; anything unparsable is returned unchanged."""
+    """``url`` without credentials, also when it cannot be parsed (the credentials still go)."""
     if not isinstance(url, str) or "@" not in url:
         return url
     try:
         parts = urlsplit(url)
     except ValueError:
-        return url
+        return _USERINFO.sub(r"\1", url)
     if not parts.netloc or "@" not in parts.netloc:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
