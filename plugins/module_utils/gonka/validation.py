@@ -17,6 +17,7 @@ from ansible.module_utils.six import string_types, integer_types
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import GpufleetError
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.urls import redact_url
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.presets import (
     PresetError, layout_from_hardware, normalize_layout, preset_args,
 )
@@ -71,24 +72,25 @@ def normalize_host(host, where=""):
         if not _HOST_RE.match(host):
             raise NodeSpecError("%shost %r is not a valid IP address or DNS name" % (where, host))
         return host, None
+    shown = redact_url(host)  # a URL's user:password is never echoed
     try:
         parts = urlsplit(host)
         hostname = parts.hostname
     except ValueError as exc:
-        raise NodeSpecError("%shost %r is not a valid URL (%s)" % (where, host, exc))
+        raise NodeSpecError("%shost %r is not a valid URL (%s)" % (where, shown, exc))
     if parts.scheme == "https":
-        raise NodeSpecError("%shost %r is refused: %s" % (where, host, RUNPOD_PROXY_HINT))
+        raise NodeSpecError("%shost %r is refused: %s" % (where, shown, RUNPOD_PROXY_HINT))
     if parts.scheme != "http" or not hostname:
         raise NodeSpecError("%shost %r: only http:// and https:// URLs are recognised (and https:// cannot be "
-                            "reached); give an IP address or DNS name" % (where, host))
+                            "reached); give an IP address or DNS name" % (where, shown))
     try:
         port = parts.port
     except ValueError:
         port = "invalid"
     if port is not None:
-        raise NodeSpecError("%shost %r carries a port; give the ports as inference_port and poc_port" % (where, host))
+        raise NodeSpecError("%shost %r carries a port; give the ports as inference_port and poc_port" % (where, shown))
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise NodeSpecError("%shost %r carries a path; put path prefixes in inference_segment / poc_segment" % (where, host))
+        raise NodeSpecError("%shost %r carries a path; put path prefixes in inference_segment / poc_segment" % (where, shown))
     return hostname, "sent host %r: the http:// scheme was dropped because the Admin API adds it" % hostname
 
 
