@@ -29,6 +29,7 @@ __metaclass__ = type
 
 import json
 import socket
+import ssl
 import time
 
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
@@ -37,7 +38,7 @@ from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import 
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.workers import bounded_map
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka import doctor_checks as verdict
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka import doctor_report as report
-from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.client import AdminClient, GonkaApiError
+from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.client import AdminClient, GonkaApiError, ssl_context
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.connection import check_http_url, client_from_params
 from ansible_collections.gpufleet.ops.plugins.module_utils.gonka.participants import find_participant, participants_url
 
@@ -120,6 +121,11 @@ def validate(params):
         errors.append(("probe_timeout", "must be between 1 and 300 seconds"))
     if not 1 <= (params.get("max_workers") or 0) <= 512:
         errors.append(("max_workers", "must be between 1 and 512"))
+    if params.get("ca_path") and params.get("validate_certs", True) is not False:
+        try:
+            ssl_context(True, params["ca_path"])
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            errors.append(("ca_path", "%s is not a readable PEM CA bundle (%s)" % (params["ca_path"], exc)))
     for field in ("participants_url", "governance_url", "callback_url"):
         if params.get(field):
             try:
@@ -257,13 +263,15 @@ class DoctorService(object):
         self.module = module
         self.params = module.params
         self.clock = clock
-        timeout = self.params.get("probe_timeout") or 10
-        self.prober = prober or Prober(timeout, self.params.get("validate_certs", True), self.params.get("ca_path"))
+        self.prober = prober  # built in run(), after validate(): a bad ca_path is an option error
         self.docker = docker or Docker(module.run_command, self.params.get("docker_cli") or "docker",
                                        self.params.get("docker_host"))
 
     def run(self):
         validate(self.params)
+        if self.prober is None:
+            self.prober = Prober(self.params.get("probe_timeout") or 10, self.params.get("validate_certs", True),
+                                 self.params.get("ca_path"))
         started = self.clock()
         scope = self.params["scope"]
         extra = {}
