@@ -75,6 +75,9 @@ def validate(params):
         errors.append(("timeout", "must be a whole number of seconds from 1 to %d (got %r)" % (MAX_TIMEOUT, timeout)))
     if not isinstance(retries, int) or isinstance(retries, bool) or not 0 <= retries <= MAX_RETRIES:
         errors.append(("retries", "must be from 0 to %d (got %r)" % (MAX_RETRIES, retries)))
+    if params.get("api_key") and any(c in str(params["api_key"]) for c in "\r\n"):
+        # a bearer token is one line; the value itself is never shown
+        errors.append(("api_key", "must be a single line (a bearer token); it contains a line break"))
     if params.get("host"):
         reason = _url_problem(params["host"])
         if reason:
