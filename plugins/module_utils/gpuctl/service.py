@@ -40,6 +40,9 @@ class _Service(object):
         return connection.client_from_params(self.params, check_mode=self.module.check_mode)
 
 
+MAX_WAIT_TIMEOUT = 7 * 24 * 3600  # a bound, so a huge number is refused rather than waited on
+
+
 class JobService(_Service):
     """gpuctl_job: submit, update, pause, resume and delete jobs."""
 
@@ -51,7 +54,8 @@ class JobService(_Service):
             ("name", validation.label_value_problem(params["name"]) if params["name"] else None),
             ("namespace", validation.namespace_problem(params["namespace"])),
             ("pool_namespace", validation.namespace_problem(params["pool_namespace"])),
-            ("wait_timeout", None if params["wait_timeout"] >= 0 else "must be >= 0 seconds"),
+            ("wait_timeout", None if 0 <= params["wait_timeout"] <= MAX_WAIT_TIMEOUT
+             else "must be from 0 to %d seconds (7 days)" % MAX_WAIT_TIMEOUT),
         ])
         specs = [] if params["name"] else validation.load_specs(params)
         pools = [label or "spec" for label, spec in specs if spec["kind"] == "resource"]
