@@ -1,13 +1,16 @@
 # Build and quality gates for the gpufleet.ops collection (repository root = collection root).
 #
 #   make test         venv, collection, sanity, lint, docs, unit, integration, molecule, importer,
-#                     home-check (stops at the first failure, then prints a per-stage timing summary)
+#                     ee, changelog-check, home-check (stops at the first failure, then prints a
+#                     per-stage timing summary)
 #   make venv         .venv from requirements-dev.txt (+ Debian packages when root)
 #   make sanity       ansible-test sanity on a copy in build/sanity (hack/sanity.sh)
 #   make lint         ansible-lint --profile production (.ansible-lint)
 #   make docs         antsibull-docs lint-collection-docs (plugin and role documentation)
 #   make unit         tests/unit with pytest, then with ansible-test units (hack/units.sh)
 #   make importer     build the tarball, check it with galaxy-importer (local, offline)
+#   make ee           ansible-builder create for execution-environment.yml (context in build/ee)
+#   make changelog    CHANGELOG.md from changelogs/ (antsibull-changelog); docs-site: the HTML docs
 #   make integration | molecule | demo | bench | clean | distclean
 
 SHELL := /bin/bash
@@ -22,7 +25,7 @@ REQUIREMENTS := requirements-dev.txt requirements.txt
 COLLECTIONS_DIR := $(CURDIR)/build/collections
 COLLECTION_LINK := $(COLLECTIONS_DIR)/ansible_collections/gpufleet/ops
 BUILD := $(CURDIR)/build
-STAGES := venv collection sanity lint docs unit integration molecule importer home-check
+STAGES := venv collection sanity lint docs unit integration molecule importer ee changelog-check home-check
 
 # Tools from .venv first; the collection resolvable as gpufleet.ops; no colour codes in logs.
 export PATH := $(VENV_ABS)/bin:$(PATH)
@@ -46,7 +49,7 @@ HOME_PATHS := $(HOME)/.ansible $(HOME)/.ansible_async $(HOME)/.cache/ansible-lin
   $(HOME)/.cache/ansible-compat $(HOME)/.cache/gpufleet-inventory
 HOME_STAMP := $(BUILD)/test-start.stamp
 
-.PHONY: help venv system-deps collection sanity lint docs unit units integration molecule importer home-check \
+.PHONY: help venv system-deps collection sanity lint docs unit units integration molecule importer ee docs-site changelog changelog-check home-check \
   test demo bench clean distclean
 
 help:
@@ -138,6 +141,23 @@ importer: venv
 	grep -v '^Loading ' $(BUILD)/importer/importer.log; \
 	if [ $${rc:-0} -ne 0 ] || grep -q '^ERROR' $(BUILD)/importer/importer.log; then \
 	  echo "importer: galaxy-importer rejected $$tarball" >&2; exit 1; fi
+
+# ---------------------------------------------------------------------------- AWX, docs, changelog
+# ansible-builder create for execution-environment.yml and a check of the generated context;
+# `ansible-builder build` needs a container engine (docs/awx.md).
+ee: venv
+	@VENV=$(VENV_ABS) bash hack/ee_create.sh
+
+# The documentation site (antsibull-docs + Sphinx): build/docs-site/build/html/index.html.
+docs-site: venv collection
+	@VENV=$(VENV_ABS) bash hack/docs_site.sh
+
+# CHANGELOG.md from changelogs/ (antsibull-changelog in a scratch copy; fragments stay).
+changelog: venv
+	@VENV=$(VENV_ABS) bash hack/changelog_md.sh
+
+changelog-check: venv
+	@VENV=$(VENV_ABS) bash hack/changelog_md.sh --check
 
 # Fails when a run wrote into the user's home (files newer than the stamp `make test` sets).
 home-check:
