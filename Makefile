@@ -53,7 +53,7 @@ HOME_STAMP := $(BUILD)/test-start.stamp
   test demo bench clean distclean
 
 help:
-	@sed -n '1,13p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST))
 
 # ---------------------------------------------------------------------------- venv
 venv: system-deps $(VENV)/.stamp
