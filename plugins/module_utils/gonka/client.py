@@ -26,7 +26,9 @@ import time
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit
-from ansible.module_utils.urls import Request
+# The standard library opener, not ansible.module_utils.urls: that one imports
+# cryptography (about a fifth of a small module call's start-up) for features unused here.
+from ansible.module_utils.six.moves.urllib.request import HTTPSHandler, Request, build_opener
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import GpufleetError, RequestError
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.tls import load_system_trust_store
@@ -137,9 +139,7 @@ class AdminClient(object):
         self.request_count = 0
         self._count_lock = threading.Lock()  # the reconciler calls from a thread pool
         self.down = {}  # server (scheme://host:port) -> why: it refused connections after every retry
-        self._request = Request(validate_certs=validate_certs, timeout=timeout,
-                                headers={"Accept": "application/json"},
-                                context=ssl_context(validate_certs, ca_path))
+        self._opener = build_opener(HTTPSHandler(context=ssl_context(validate_certs, ca_path)))
 
     # -- transport -----------------------------------------------------
     def call(self, method, url, body=None, retry=True, ok=(200, 201), reads_only=False):
@@ -151,7 +151,7 @@ class AdminClient(object):
         if self.read_only and method not in READ_METHODS and not reads_only:
             raise CheckModeWriteRefused(method, url)
         data = None
-        headers = {}
+        headers = {"Accept": "application/json"}
         if body is not None:
             data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
@@ -165,7 +165,7 @@ class AdminClient(object):
             with self._count_lock:
                 self.request_count += 1
             try:
-                resp = self._request.open(method, url, data=data, headers=headers)
+                resp = self._opener.open(Request(url, data=data, headers=headers, method=method), timeout=self.timeout)
                 status = resp.getcode()
                 payload = _decode(resp.read())
             except HTTPError as exc:
