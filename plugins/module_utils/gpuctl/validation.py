@@ -269,6 +269,11 @@ def t_gpu_share():
                 ctx.err(path, "a number means a fraction of one GPU and must be in (0, 1] (got %s); "
                               "use a quantity such as '2Gi' for GPU memory" % _short(value))
                 return None
+            # HAMi takes whole percent of the SMs, and 0 means no limit at all.
+            if value < 0.01:
+                ctx.err(path, "a GPU fraction must be at least 0.01 (1%% of the SMs; HAMi reads 0 as no limit), "
+                              "got %s" % _short(value))
+                return None
             return value
         if isinstance(value, str):
             try:

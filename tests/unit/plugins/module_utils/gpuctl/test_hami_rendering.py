@@ -66,8 +66,6 @@ def test_fraction_is_gpucores_percent(share, cores):
     assert got[CORES] == cores and MEM not in got and got[GPU] == "1"
 
 
-@pytest.mark.xfail(strict=True, reason="gpuctl renders gpucores '0' for a fraction below 0.005, which HAMi reads as "
-                                       "no SM limit; validation.t_gpu_share should refuse fractions below 0.01")
 @pytest.mark.parametrize("share", [0.001, 0.004])
 def test_tiny_fraction_never_becomes_no_limit(share):
     try:
