@@ -14,7 +14,7 @@ attaches no traceback to a message meant for the user.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.gpufleet.ops.plugins.module_utils.common.urls import redact_url
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.urls import redact_url, url_passwords
 
 
 class GpufleetError(Exception):
@@ -78,7 +78,12 @@ class RequestError(GpufleetError):
 
 
 def run_module(module, service):
-    """Call ``service()``; exit with its result dict, or fail with the error's own words."""
+    """Call ``service()``; exit with its result dict, or fail with the error's own words.
+
+    A password written into any URL option (``admin_url``, ``registry``, ...) is masked like a
+    ``no_log`` value wherever Ansible prints the result: module_args, messages, warnings.
+    """
+    module.no_log_values.update(url_passwords(module.params))
     try:
         result = service()
     except GpufleetError as exc:

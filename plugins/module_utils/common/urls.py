@@ -27,3 +27,24 @@ def redact_url(url):
         return url
     host = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def url_passwords(value):
+    """The passwords of every URL in ``value`` (a str, or lists and dicts of them), e.g. the
+    ``pass`` of ``postgresql://user:pass@db/fleet``: values Ansible must mask in its output."""
+    found = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, str) and "@" in item and "://" in item:
+            try:
+                password = urlsplit(item).password
+            except ValueError:
+                continue
+            if password:
+                found.add(password)
+    return found
