@@ -48,9 +48,13 @@ options:
     type: bool
     default: false
   max_workers:
-    description: Number of connection tests run at the same time, between 1 and 1024.
+    description:
+      - Number of connection tests run at the same time, between 1 and 1024.
+      - The default tests up to 1,024 nodes all at once, so unreachable ones (each waiting the whole
+        O(timeout)) cost one timeout in all. The open-file limit is raised towards its hard limit when
+        needed, and fewer tests run at once when it cannot hold them.
     type: int
-    default: 128
+    default: 1024
 seealso:
   - module: gpufleet.ops.compute_node
   - module: gpufleet.ops.compute_node_probe
@@ -128,7 +132,7 @@ def argument_spec():
         docker_status=dict(type="str", choices=["connected", "failed", "unknown"]),
         gpu_name=dict(type="str"),
         probe=dict(type="bool", default=False),
-        max_workers=dict(type="int", default=128),
+        max_workers=dict(type="int", default=1024),
     )
     spec.update(timeout_spec())
     spec.update(registry_spec())

@@ -57,9 +57,13 @@ options:
     type: str
     choices: [connected, failed, unknown]
   max_workers:
-    description: Number of connection tests run at the same time, between 1 and 1024.
+    description:
+      - Number of connection tests run at the same time, between 1 and 1024.
+      - The default tests up to 1,024 nodes all at once, so unreachable ones (each waiting the whole
+        O(timeout)) cost one timeout in all. The open-file limit is raised towards its hard limit when
+        needed, and fewer tests run at once when it cannot hold them.
     type: int
-    default: 128
+    default: 1024
 seealso:
   - module: gpufleet.ops.compute_node
   - module: gpufleet.ops.compute_node_info
@@ -130,7 +134,7 @@ def argument_spec():
         listed=dict(type="bool"),
         gpu_name=dict(type="str"),
         docker_status=dict(type="str", choices=["connected", "failed", "unknown"]),
-        max_workers=dict(type="int", default=128),
+        max_workers=dict(type="int", default=1024),
     )
     spec.update(timeout_spec())
     spec.update(registry_spec())

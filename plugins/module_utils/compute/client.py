@@ -27,16 +27,12 @@ import ipaddress
 import json
 import os
 import re
+import resource
 import socket
 import ssl
 import tempfile
 import threading
 import time
-
-try:
-    from cryptography import x509 as _x509
-except ImportError:  # pragma: no cover - only the failure hints get poorer
-    _x509 = None
 
 from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.parse import urlparse
@@ -182,12 +178,12 @@ class ContextCache(object):
     def get(self, endpoint):
         material = "\0".join(x or "" for x in (endpoint.ca_cert, endpoint.client_cert, endpoint.client_key))
         key = hashlib.sha256(material.encode("utf-8")).hexdigest()
+        # Built under the lock: when hundreds of probes start at once, the first builds
+        # the context and the others wait for it instead of each loading the same PEMs.
         with self._lock:
             ctx = self._contexts.get(key)
-        if ctx is None:
-            ctx = build_ssl_context(endpoint)
-            with self._lock:
-                self._contexts.setdefault(key, ctx)
+            if ctx is None:
+                ctx = self._contexts[key] = build_ssl_context(endpoint)
         return ctx
 
 
@@ -258,8 +254,18 @@ def _cert_dates(cert):
     return before, after
 
 
+def _load_x509():
+    """cryptography's x509, imported only when a failure needs a hint (it is slow to import)."""
+    try:
+        from cryptography import x509
+    except ImportError:  # pragma: no cover - only the failure hints get poorer
+        return None
+    return x509
+
+
 def client_cert_hint(endpoint):
     """Why a server may have rejected our client certificate, found locally."""
+    _x509 = _load_x509()
     if _x509 is None or not endpoint.client_cert:
         return None if endpoint.client_cert else "no client certificate was given"
     import datetime
@@ -440,9 +446,41 @@ def running_containers(endpoint, timeout=5.0):
     return names, None
 
 
-def probe_many(endpoints, timeout=5.0, max_workers=128):
-    """Probe ``{key: Endpoint}`` concurrently (``common.workers.bounded_map``); return ``{key: ProbeResult}``."""
+FDS_PER_PROBE = 2      # the probe's socket, and headroom for what the thread opens on failure
+FDS_RESERVED = 64      # the registry, the interpreter, Ansible's pipes
+
+
+def workers_for_open_files(wanted):
+    """``wanted``, or fewer when the open-file limit cannot hold that many probes at once.
+
+    The soft limit is raised towards the hard one first (often 1024 soft, far more hard):
+    a black-holed engine holds its socket for the whole timeout, so 1,000 endpoints are
+    only checked within one timeout when they are all open at once.
+    """
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ValueError, OSError):  # pragma: no cover - no limit to read
+        return wanted
+    needed = wanted * FDS_PER_PROBE + FDS_RESERVED
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+        return max(1, min(wanted, (soft - FDS_RESERVED) // FDS_PER_PROBE))
+    return wanted
+
+
+def probe_many(endpoints, timeout=5.0, max_workers=1024):
+    """Probe ``{key: Endpoint}`` concurrently (``common.workers.bounded_map``); return ``{key: ProbeResult}``.
+
+    Keys are probed in the order given: callers put the endpoints most likely to time out
+    first, so their waits overlap with the TLS work of the others.
+    """
     contexts = ContextCache()
     keys = list(endpoints)
-    results = bounded_map(lambda key: probe(endpoints[key], timeout, False, contexts), keys, max_workers)
+    workers = workers_for_open_files(min(max_workers, len(keys)) or 1)
+    results = bounded_map(lambda key: probe(endpoints[key], timeout, False, contexts), keys, workers)
     return dict(zip(keys, results))
