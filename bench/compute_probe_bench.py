@@ -202,8 +202,9 @@ def main():
 
         m_holes = int(round(args.compare_hosts * args.black_hole_ratio))
         m_fake = args.compare_hosts - m_holes
-        their, ok_hosts, failed = docker_host_info_run(tmp, tls, fleet.ports[:m_fake], [h.port for h in holes[:m_holes]],
-                                                 int(max(1, args.timeout)), args.forks)
+        their, ok_hosts, failed = docker_host_info_run(tmp, tls, fleet.ports[:m_fake],
+                                                       [h.port for h in holes[:m_holes]],
+                                                       int(max(1, args.timeout)), args.forks)
         per_host = their / args.compare_hosts
         extrapolated = per_host * args.nodes
         print("community.docker.docker_host_info, one inventory host each, forks=%d: %d hosts "
