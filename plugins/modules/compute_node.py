@@ -106,7 +106,7 @@ options:
   hami_core_commit:
     description:
       - The HAMi-core commit installed in O(hami_core_dir), 7 to 40 lowercase hex digits.
-      - The M(gpufleet.ops.hami_core) role records it after a build.
+      - The C(gpufleet.ops.hami_core) role records it after a build.
     type: str
   listed:
     description: Whether the node is listed (offered for use). A new node gets C(true) when this is not set.
