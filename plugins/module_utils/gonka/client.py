@@ -25,10 +25,12 @@ import threading
 import time
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.parse import quote, urlsplit
+from ansible.module_utils.six.moves.urllib.parse import quote, unquote, urlsplit
 # The standard library opener, not ansible.module_utils.urls: that one imports
 # cryptography (about a fifth of a small module call's start-up) for features unused here.
-from ansible.module_utils.six.moves.urllib.request import HTTPSHandler, Request, build_opener
+from ansible.module_utils.six.moves.urllib.request import (
+    HTTPBasicAuthHandler, HTTPPasswordMgrWithDefaultRealm, HTTPSHandler, Request, build_opener,
+)
 
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.errors import GpufleetError, RequestError
 from ansible_collections.gpufleet.ops.plugins.module_utils.common.tls import load_system_trust_store
@@ -139,7 +141,11 @@ class AdminClient(object):
         self.request_count = 0
         self._count_lock = threading.Lock()  # the reconciler calls from a thread pool
         self.down = {}  # server (scheme://host:port) -> why: it refused connections after every retry
-        self._opener = build_opener(HTTPSHandler(context=ssl_context(validate_certs, ca_path)))
+        # user:password in a URL answers the server's Basic challenge (as ansible.module_utils.urls
+        # did); the URL sent, and every URL shown, is without them.
+        self._passwords = HTTPPasswordMgrWithDefaultRealm()
+        self._opener = build_opener(HTTPSHandler(context=ssl_context(validate_certs, ca_path)),
+                                    HTTPBasicAuthHandler(self._passwords))
 
     # -- transport -----------------------------------------------------
     def call(self, method, url, body=None, retry=True, ok=(200, 201), reads_only=False):
@@ -165,7 +171,8 @@ class AdminClient(object):
             with self._count_lock:
                 self.request_count += 1
             try:
-                resp = self._opener.open(Request(url, data=data, headers=headers, method=method), timeout=self.timeout)
+                resp = self._opener.open(Request(self._without_credentials(url), data=data, headers=headers,
+                                                 method=method), timeout=self.timeout)
                 status = resp.getcode()
                 payload = _decode(resp.read())
             except HTTPError as exc:
@@ -191,6 +198,17 @@ class AdminClient(object):
                 continue
             raise GonkaApiError(method, url, status=status, server_message=server_message(payload), body=payload)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _without_credentials(self, url):
+        """``url`` to send: its user:password, if any, go to the Basic auth handler instead."""
+        if "@" not in url:
+            return url
+        parts = urlsplit(url)
+        if parts.username is None:
+            return url
+        bare = redact_url(url)
+        self._passwords.add_password(None, bare, unquote(parts.username), unquote(parts.password or ""))
+        return bare
 
     def admin_url(self, *parts):
         return self.base_url + ADMIN_PREFIX + "/" + "/".join(quote(str(p), safe="") for p in parts)
