@@ -41,6 +41,7 @@ MODULE_PLAYBOOK = """
       gpufleet.ops.mlnode:
         admin_url: "{{ admin_url }}"
         nodes: "{{ nodes }}"
+        timeout: 600
 """
 
 URI_PLAYBOOK = """
@@ -55,8 +56,11 @@ URI_PLAYBOOK = """
         body_format: json
         body: "{{ nodes }}"
         status_code: [200, 201, 206]
+        timeout: 600
 """
 
+# Both tasks wait up to 600 s for the answer: on a loaded machine the simulator may take more
+# than the 30 s default to register 10,000 nodes.
 # The interpreter Ansible runs the module with: runs the real Python as a child and
 # appends the child's peak RSS (KiB) to a file, so the module process alone is measured.
 WRAPPER = """#!%(python)s
