@@ -141,7 +141,7 @@ def main():
     try:
         with tempfile.TemporaryDirectory() as workdir:
             runner = Runner(sim, nodes, workdir)
-            for _ in range(args.repeat):
+            for dummy in range(args.repeat):
                 sim.reset(release=args.release)
                 uri.append(runner.run(URI_PLAYBOOK, "uri"))
                 assert len(sim.snapshot()["nodes"]) == args.nodes, "uri: not every node registered"

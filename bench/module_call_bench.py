@@ -103,7 +103,7 @@ def main():
                 paths[name] = os.path.join(workdir, name + ".yml")
                 with open(paths[name], "w") as handle:
                     handle.write(PLAYBOOK % {"task": task})
-            for _ in range(args.repeat):
+            for dummy in range(args.repeat):
                 for name in ("uri", "module"):
                     one = run_playbook(paths[name], workdir, {"admin_url": sim.url, "calls": 1})
                     many = run_playbook(paths[name], workdir, {"admin_url": sim.url, "calls": args.calls})

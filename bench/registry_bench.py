@@ -108,7 +108,7 @@ def backends(tmp):
     except Exception as exc:  # noqa: BLE001 - any reason means: SQLite only, said so
         print("PostgreSQL not measured: %s" % exc)
         return found
-    found.append(("PostgreSQL", lambda name: server.new_database(name), PASSWORD, server.stop))
+    found.append(("PostgreSQL", server.new_database, PASSWORD, server.stop))
     return found
 
 
