@@ -69,3 +69,22 @@ def test_last_failed_nodes_are_probed_first():
                {"name": "c", "docker_host": "tcp://10.0.0.3:2376"}]
     assert sorted(service.probe_records(records, 1.0, 8)) == ["a", "b", "c"]
     assert order == ["b", "a", "c"]
+
+
+def test_probes_start_together(monkeypatch):
+    started = []
+    monkeypatch.setattr(client, "probe", lambda endpoint, timeout, containers, contexts: started.append(
+        threading.current_thread().name) or endpoint.docker_host)
+    gate_waits = []
+    real_wait = client.StartTogether.wait
+
+    def wait(self):
+        gate_waits.append(self._go.is_set())
+        real_wait(self)
+    monkeypatch.setattr(client.StartTogether, "wait", wait)
+    endpoints = dict(("n%d" % i, client.Endpoint("tcp://10.0.0.%d:2376" % i)) for i in range(40))
+    assert len(client.probe_many(endpoints, 1.0, max_workers=10)) == 40
+    assert len(started) == 40 and len(set(started)) == 10
+    assert gate_waits[:9] == [False] * 9  # the first workers waited for the others' threads
+    gate = client.StartTogether(1)
+    gate.wait()  # one worker never waits
