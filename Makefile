@@ -94,7 +94,7 @@ docs: venv collection
 
 # pytest exits 5 when it collected no tests: that is a failure here, and says so.
 define pytest
-	@rc=0; $(VPY) -m pytest $(1) -q || rc=$$?; \
+	@rc=0; $(VPY) -m pytest $(1) -q --durations=15 || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "ERROR: pytest collected no tests in $(1) (exit 5) -- failing" >&2; fi; \
 	exit $$rc
 endef
