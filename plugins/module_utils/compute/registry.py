@@ -258,8 +258,24 @@ class SQLiteRegistry(NodeRegistry):
         return self._retry(_get)
 
     def close(self):
+        if not self.read_only:
+            self._fold_wal()
         try:
             self._conn.close()
+        except sqlite3.Error:
+            pass
+
+    def _fold_wal(self):
+        """Copy the write-ahead log into the database and empty it, if no one else is using it.
+
+        A module run closes its writer while its read-only handle is still open, and a read-only
+        handle never checkpoints: the log grew by about 24 KB per save and every later save got
+        slower (17 ms after 1,000 saves, 0.8 ms at first). Never waits: on a busy registry it
+        does what it can and the next writer tries again.
+        """
+        try:
+            self._conn.execute("PRAGMA busy_timeout=0")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         except sqlite3.Error:
             pass
 
