@@ -24,6 +24,7 @@ import ssl
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
+from ansible_collections.gpufleet.ops.plugins.module_utils.common.digest import file_digest
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.client import KubeClient
 from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl.errors import GpuctlError, OptionError
 
@@ -167,17 +168,7 @@ def identity(params):
     params = validate(params)
     cfg = _configuration(params)
     # certificate files by content: the library writes embedded certificates to random temp paths
-    seen = {"host": cfg.host, "auth": cfg.api_key, "cert": _file_digest(cfg.cert_file), "key": _file_digest(cfg.key_file),
-            "ca": _file_digest(cfg.ssl_ca_cert), "verify": cfg.verify_ssl, "kubeconfig": params.get("kubeconfig"),
+    seen = {"host": cfg.host, "auth": cfg.api_key, "cert": file_digest(cfg.cert_file), "key": file_digest(cfg.key_file),
+            "ca": file_digest(cfg.ssl_ca_cert), "verify": cfg.verify_ssl, "kubeconfig": params.get("kubeconfig"),
             "context": params.get("context")}
     return hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode("utf-8")).hexdigest()
-
-
-def _file_digest(path):
-    if not path:
-        return None
-    try:
-        with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
-    except (IOError, OSError):
-        return "unreadable:%s" % path

@@ -16,53 +16,12 @@ import json
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
-
 from ansible_collections.gpufleet.ops.plugins.modules import (gpu_node_info, gpuctl_job, gpuctl_job_info, gpuctl_pool,
                                                               gpuctl_pool_info, node_label)
 from tests.support import fake_k8s
+from tests.support.module_runner import run_main
 
 JOB = {"kind": "training", "job": {"name": "smoke"}, "environment": {"image": "busybox:1"}}
-
-
-class Exit(Exception):
-    pass
-
-
-class Fail(Exception):
-    pass
-
-
-def run_main(module, args, check=False, diff=False, env=None):
-    """Run ``module.main()`` with ``args``; return ("exit" | "fail", result dict)."""
-    args = dict(args, _ansible_check_mode=check, _ansible_diff=diff, _ansible_remote_tmp="/tmp", _ansible_keep_remote_files=False)
-    payload = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-
-    def exit_json(self, **kw):
-        raise Exit(kw)
-
-    def fail_json(self, **kw):
-        raise Fail(kw)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(basic, "_ANSIBLE_ARGS", payload)
-        if hasattr(basic, "_ANSIBLE_PROFILE"):
-            mp.setattr(basic, "_ANSIBLE_PROFILE", "legacy")
-        mp.setattr(basic.AnsibleModule, "exit_json", exit_json)
-        mp.setattr(basic.AnsibleModule, "fail_json", fail_json)
-        for name in ("K8S_AUTH_HOST", "K8S_AUTH_API_KEY", "K8S_AUTH_KUBECONFIG", "K8S_AUTH_CONTEXT", "K8S_AUTH_VERIFY_SSL",
-                     "K8S_AUTH_SSL_CA_CERT", "K8S_AUTH_CERT_FILE", "K8S_AUTH_KEY_FILE"):
-            mp.delenv(name, raising=False)
-        for name, value in (env or {}).items():
-            mp.setenv(name, value)
-        try:
-            module.main()
-        except Exit as exc:
-            return "exit", exc.args[0]
-        except Fail as exc:
-            return "fail", exc.args[0]
-    raise AssertionError("main() returned without exit_json or fail_json")
 
 
 @pytest.fixture
