@@ -24,3 +24,9 @@ def test_no_path_and_unreadable(tmp_path):
     assert file_digest(None) is None and file_digest("") is None
     missing = str(tmp_path / "missing.pem")
     assert file_digest(missing) == "unreadable:" + missing
+
+
+def test_inventory_and_gpuctl_use_it():
+    from ansible_collections.gpufleet.ops.plugins.inventory import gpufleet
+    from ansible_collections.gpufleet.ops.plugins.module_utils.gpuctl import connection
+    assert gpufleet.file_digest is file_digest and connection.file_digest is file_digest
